@@ -1,0 +1,3 @@
+from nlpdive.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""`nlpdive` command line: argument parsing only. Every command calls the functions the Python API exposes.
+
+Each module in COMMANDS has `register(cli)`, where `cli` gives the top-level subparsers (`cli.sub`) and the
+`train`, `finetune` and `text` groups (`cli.train`, `cli.finetune`, `cli.text`, `cli.vectors`). A command sets
+`func=callable(args, out)`; `out.emit(record, text)` prints text, or JSON lines with --json.
+"""
+import argparse
+import json
+import sys
+from importlib import import_module
+
+from nlpdive.errors import NlpdiveError
+
+COMMANDS = [
+    "nlpdive.cli.tour",
+    "nlpdive.cli.text",
+    "nlpdive.cli.classify",
+    "nlpdive.cli.embeddings",
+    "nlpdive.cli.vectors",
+    "nlpdive.cli.use",
+]
+
+
+class Output:
+    """Human-readable text by default; one JSON object per line with --json."""
+
+    def __init__(self, json_mode=False, stream=None):
+        self.json_mode = json_mode
+        self.stream = stream or sys.stdout
+
+    def emit(self, record, text=None):
+        if self.json_mode:
+            print(json.dumps(record, ensure_ascii=False, default=_jsonable), file=self.stream, flush=True)
+        else:
+            print(text if text is not None else _human(record), file=self.stream, flush=True)
+
+
+def _jsonable(o):
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "__fspath__"):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _human(record):
+    if isinstance(record, dict):
+        return "\n".join(f"{k}: {v}" for k, v in record.items())
+    return str(record)
+
+
+class _Groups:
+    def __init__(self, sub, parents):
+        self.sub = sub
+        self.parents = parents  # [common parser with --json]
+        self._groups = {}
+
+    def group(self, name, help):
+        if name not in self._groups:
+            p = self.sub.add_parser(name, help=help)
+            self._groups[name] = p.add_subparsers(dest=f"{name}_command", metavar="COMMAND", required=True)
+        return self._groups[name]
+
+    def add(self, sub, name, **kw):
+        """Add a command parser that knows --json."""
+        return sub.add_parser(name, parents=self.parents, **kw)
+
+    @property
+    def train(self):
+        return self.group("train", "train a model on your files")
+
+    @property
+    def finetune(self):
+        return self.group("finetune", "fine-tune a pretrained GPT-2/BERT-style model")
+
+    @property
+    def text(self):
+        return self.group("text", "tokenize, train tokenizers, vectorize")
+
+    @property
+    def vectors(self):
+        return self.group("vectors", "word vectors: similar, analogy, evaluate, plot, convert")
+
+
+def build_parser():
+    from nlpdive import __version__
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON object per line")
+    parser = argparse.ArgumentParser(
+        prog="nlpdive", description="Deep NLP with PyTorch, on your own text.",
+        epilog="Start with `nlpdive tour --quick`, then `nlpdive COMMAND --help`.")
+    parser.add_argument("--version", action="version", version=f"nlpdive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    cli = _Groups(sub, [common])
+    for name in COMMANDS:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:  # command module not written yet
+                continue
+            raise
+        module.register(cli)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
+    args._argv = argv
+    out = Output(json_mode=getattr(args, "json", False))
+    try:
+        if hasattr(args, "_parser"):
+            from nlpdive.cli.common import apply_config
+
+            apply_config(args, argv)
+        result = args.func(args, out)
+    except NlpdiveError as e:
+        print(f"nlpdive: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("nlpdive: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

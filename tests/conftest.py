@@ -1,0 +1,27 @@
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(os.environ.get("NLPDIVE_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
+
+
+@pytest.fixture
+def shared_data():
+    """Path to ../shared/data (the real datasets); skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real datasets not found at {SHARED_DATA} (set NLPDIVE_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run the CLI in-process: returns (exit_code, stdout, stderr)."""
+    from nlpdive.cli.main import main
+
+    def run(*argv):
+        code = main([str(a) for a in argv])
+        cap = capsys.readouterr()
+        return code, cap.out, cap.err
+
+    return run
