@@ -1,0 +1,71 @@
+"""Commands that use a saved model directory: evaluate, predict, generate, translate.
+
+They all go through `nlpdive.load(DIR)`, which returns the task object; each task object offers the verbs
+that fit it: `.evaluate(path, **reader_kw) -> dict`, `.predict(texts) -> list[dict]`,
+`.generate(prompt, ...) -> str`, `.translate(texts, beam=...) -> list[dict]`.
+"""
+from nlpdive.cli.common import add_reader_args
+from nlpdive.errors import InputError
+
+
+def register(cli):
+    p = cli.add(cli.sub, "evaluate", help="metrics of a saved model on a labelled file")
+    p.add_argument("model", metavar="DIR")
+    add_reader_args(p)
+    p.add_argument("--out", metavar="DIR", help="also write metrics.json (+ plots where the task has them) here")
+    p.set_defaults(func=evaluate)
+
+    p = cli.add(cli.sub, "predict", help="label + probabilities for texts or a file")
+    p.add_argument("model", metavar="DIR")
+    p.add_argument("texts", nargs="*", metavar="TEXT")
+    add_reader_args(p, data_required=False)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.set_defaults(func=predict)
+
+
+def _verb(model, name, directory):
+    fn = getattr(model, name, None)
+    if fn is None:
+        raise InputError(f"a {type(model).__name__} model cannot {name}", path=directory,
+                         hint="use a model directory trained for this command")
+    return fn
+
+
+def _reader_kw(args):
+    return {k: getattr(args, k) for k in ("text_column", "label_column", "encoding") if getattr(args, k, None) is not None}
+
+
+def evaluate(args, out):
+    import nlpdive
+
+    model = nlpdive.load(args.model)
+    metrics = _verb(model, "evaluate", args.model)(args.data, out_dir=args.out, **_reader_kw(args))
+    out.emit(metrics, _format_metrics(metrics))
+
+
+def predict(args, out):
+    import nlpdive
+
+    if bool(args.texts) == bool(args.data):
+        raise InputError("give either TEXT... or --data FILE", hint="e.g. nlpdive predict DIR \"that movie sucked!\"")
+    model = nlpdive.load(args.model)
+    fn = _verb(model, "predict", args.model)
+    if args.data:
+        from nlpdive.data import read_examples
+
+        texts = [ex["text"] for ex in read_examples(args.data, need_labels=False, **_reader_kw(args))]
+    else:
+        texts = args.texts
+    for text, pred in zip(texts, fn(texts, batch_size=args.batch_size)):
+        probs = ", ".join(f"{k}={v:.3f}" for k, v in pred["probabilities"].items())
+        out.emit({"text": text, **pred}, f"{pred['label']}\t({probs})\t{text}")
+
+
+def _format_metrics(m):
+    lines = []
+    for k, v in m.items():
+        if isinstance(v, float):
+            lines.append(f"{k}: {v:.4f}")
+        elif isinstance(v, (int, str)):
+            lines.append(f"{k}: {v}")
+    return "\n".join(lines)
