@@ -1,0 +1,167 @@
+"""Readers: labelled examples from CSV/TSV/JSONL/txt, streams of texts, and sentence pairs."""
+import os
+import warnings
+
+from nlpdive.data.columns import guess_label_column, guess_text_column, resolve_column
+from nlpdive.data.files import check_file, detect_format, open_text
+from nlpdive.data.tables import read_table
+from nlpdive.errors import InputError
+
+TEXT_MODES = ("line", "document")
+
+
+def read_examples(path, *, text_column=None, label_column=None, encoding=None, need_labels=True, format=None,
+                  header=None, min_classes=2, skip_empty=False):
+    """Examples [{"text": str, "label": str | None, "line": int}] from a .csv/.tsv/.jsonl/.txt file (or .gz).
+
+    text_column / label_column: a name or 0-based index; guessed when None (see nlpdive.data.columns).
+    need_labels: every row must have a label and there must be `min_classes` classes; when False, the label is
+    read only from a column given or named like one (label, class, ...), else None.
+    header (CSV/TSV): None = detect, True = the first row names the columns, False = no header (use indices).
+    skip_empty: drop rows whose text is empty (with a warning) instead of failing on them.
+    Every problem is an InputError naming the file and line.
+    """
+    table = read_table(path, detect_format(path, format), encoding, header)
+    label_index = None if label_column is None else resolve_column(table, label_column, "--label-column")
+    if text_column is None:
+        text_index = guess_text_column(table, avoid=label_index)
+    else:
+        text_index = resolve_column(table, text_column, "--text-column")
+    if label_column is None:
+        label_index = guess_label_column(table, text_index, required=need_labels)
+    if text_index == label_index:
+        raise InputError(f"column {table.columns[text_index]!r} is both the text and the label column",
+                         path=path, hint="pass different --text-column and --label-column")
+    rows = _drop_empty(table, text_index) if skip_empty else table.rows
+    examples = [_example(table, line, fields, text_index, label_index, need_labels) for line, fields in rows]
+    if need_labels:
+        _check_classes(table, label_index, examples, min_classes)
+    return examples
+
+
+def _drop_empty(table, text_index):
+    empty = {line for line, fields in table.rows if _blank(fields[text_index])}
+    if len(empty) == len(table.rows):
+        raise InputError("every text is empty", path=table.path, hint="check --text-column")
+    if empty:
+        shown = ", ".join(map(str, sorted(empty)[:5])) + (", ..." if len(empty) > 5 else "")
+        warnings.warn(f"{table.path}: skipped {len(empty)} rows with empty text (lines {shown})", stacklevel=3)
+    return [(line, fields) for line, fields in table.rows if line not in empty]
+
+
+def _blank(value):
+    return value is None or not value.strip()
+
+
+def _example(table, line, fields, text_index, label_index, need_labels):
+    text = fields[text_index]
+    if _blank(text):
+        raise InputError(f"empty text in column {table.columns[text_index]!r}", path=table.path, line=line,
+                         hint="remove the row, check --text-column, or skip such rows (skip_empty=True)")
+    label = None if label_index is None or _blank(fields[label_index]) else fields[label_index].strip()
+    if need_labels and label is None:
+        raise InputError(f"empty label in column {table.columns[label_index]!r}", path=table.path, line=line,
+                         hint="give every row a label, or check --label-column")
+    return {"text": text, "label": label, "line": line}
+
+
+def _check_classes(table, label_index, examples, min_classes):
+    classes = sorted({ex["label"] for ex in examples})
+    if len(classes) < min_classes:
+        shown = ", ".join(map(repr, classes[:5]))
+        raise InputError(f"the label column {table.columns[label_index]!r} has {len(classes)} class(es) ({shown}); "
+                         f"training needs at least {min_classes}", path=table.path,
+                         hint="check --label-column, or use a file with more classes")
+
+
+def read_texts(paths, *, encoding=None, mode="line", text_column=None):
+    """Stream texts from one or more files, never holding a whole text file in memory.
+
+    mode="line": each non-blank line; mode="document": blocks of lines separated by blank lines.
+    CSV/TSV/JSONL files yield their text column (`text_column`, or guessed); these are read whole.
+    Missing files and a bad mode fail here, before the first text is read.
+    """
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if mode not in TEXT_MODES:
+        raise InputError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(TEXT_MODES)}")
+    if not paths:
+        raise InputError("no input files", hint="pass at least one file to --data")
+    for path in paths:
+        check_file(path)
+    return _iter_texts(paths, encoding, mode, text_column)
+
+
+def _iter_texts(paths, encoding, mode, text_column):
+    for path in paths:
+        if detect_format(path) != "txt":
+            examples = read_examples(path, text_column=text_column, encoding=encoding, need_labels=False)
+            yield from (ex["text"] for ex in examples)
+        elif mode == "line":
+            yield from _lines(path, encoding)
+        else:
+            yield from _documents(path, encoding)
+
+
+def _lines(path, encoding):
+    with open_text(path, encoding) as f:
+        for line in f:
+            if line.strip():
+                yield line.rstrip("\r\n")
+
+
+def _documents(path, encoding):
+    block = []
+    with open_text(path, encoding) as f:
+        for line in f:
+            if line.strip():
+                block.append(line.rstrip("\r\n"))
+            elif block:
+                yield "\n".join(block)
+                block = []
+    if block:
+        yield "\n".join(block)
+
+
+def read_parallel(path=None, *, source=None, target=None, encoding=None):
+    """Sentence pairs [(source, target)] from a tab-separated file (SOURCE<TAB>TARGET; further columns, such as
+    Tatoeba's attribution, are ignored) or from two files aligned line by line."""
+    one_file = path is not None and source is None and target is None
+    if not one_file and (path is not None or None in (source, target)):
+        raise InputError("give one tab-separated file of pairs, or both a source and a target file",
+                         hint="pass --data PAIRS.tsv, or --source FILE --target FILE")
+    pairs = _pairs_from_tsv(path, encoding) if path is not None else _pairs_from_files(source, target, encoding)
+    if not pairs:
+        raise InputError("the file is empty", path=path or source, hint="check the path")
+    return pairs
+
+
+def _pairs_from_tsv(path, encoding):
+    pairs = []
+    with open_text(path, encoding) as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) < 2:
+                raise InputError("line has no tab; a parallel file has SOURCE<TAB>TARGET lines", path=path,
+                                 line=number, hint="or pass --source FILE --target FILE")
+            pairs.append(_pair(number, fields[0], fields[1], path, path))
+    return pairs
+
+
+def _pairs_from_files(source, target, encoding):
+    with open_text(source, encoding, "--source") as fs, open_text(target, encoding, "--target") as ft:
+        sources = [line.rstrip("\r\n") for line in fs]
+        targets = [line.rstrip("\r\n") for line in ft]
+    if len(sources) != len(targets):
+        raise InputError(f"{source} has {len(sources)} lines but {target} has {len(targets)}",
+                         hint="the two files must be aligned line by line")
+    return [_pair(number, s, t, source, target)
+            for number, (s, t) in enumerate(zip(sources, targets), 1) if s.strip() or t.strip()]
+
+
+def _pair(number, source, target, source_path, target_path):
+    if source.strip() and target.strip():
+        return source, target
+    side, path = ("target", target_path) if source.strip() else ("source", source_path)
+    raise InputError(f"empty {side} sentence", path=path, line=number, hint="remove the line from both sides")
