@@ -1,0 +1,121 @@
+"""nlpdive text tokenize | train-tokenizer | vectorize."""
+import time
+from pathlib import Path
+
+from nlpdive.errors import InputError
+
+VECTORIZE_KINDS = {"onehot": "onehot", "bow": "count", "tfidf": "tfidf"}
+
+
+def register(cli):
+    p = cli.add(cli.text, "tokenize", help="split texts into tokens (optionally drop stop words, lemmatize)",
+                description="Tokenize TEXT... (one output line per text). The word tokenizer splits contractions "
+                            "like the Penn Treebank (\"don't\" -> do n't) and punctuation into tokens of their own.")
+    p.add_argument("texts", nargs="*", metavar="TEXT")
+    p.add_argument("--lower", action="store_true", help="lower-case first")
+    p.add_argument("--stopwords", nargs="?", const=True, default=False, metavar="FILE",
+                   help="drop stop words: the bundled English list, or FILE (one word per line)")
+    p.add_argument("--lemmatize", action="store_true", help="replace words by their lemma (jumped -> jump)")
+    p.add_argument("--tokenizer", default="word", metavar="word|char|PATH",
+                   help="word (default), char, a tokenizer.json or a GPT-2 folder (encoder.json + vocab.bpe)")
+    p.set_defaults(func=tokenize)
+
+    p = cli.add(cli.text, "train-tokenizer", help="train a BPE, WordPiece or Unigram tokenizer on text files")
+    p.add_argument("--data", nargs="+", required=True, metavar="FILE", help="text files, one text per line (.gz works)")
+    p.add_argument("--kind", choices=["bpe", "wordpiece", "unigram"], default="bpe", help="default: bpe")
+    p.add_argument("--vocab-size", type=int, default=8000, metavar="N", help="default: 8000")
+    p.add_argument("--min-frequency", type=int, default=2, metavar="N",
+                   help="merges seen fewer times are not learned (bpe, wordpiece; default 2)")
+    p.add_argument("--encoding", default=None, metavar="E", help="file encoding (default utf-8)")
+    p.add_argument("--out", required=True, metavar="tokenizer.json", help="where to write the tokenizer")
+    p.set_defaults(func=train_tokenizer)
+
+    p = cli.add(cli.text, "vectorize", help="one-hot, bag-of-words or tf-idf vectors of each line of a file",
+                description="Prints one {token: value} object per document (line), tokens in order of first "
+                            "appearance. --kind onehot prints each document's one-hot table (token x vocabulary).")
+    p.add_argument("--data", required=True, metavar="FILE", help="text file, one document per line (.gz works)")
+    p.add_argument("--kind", choices=list(VECTORIZE_KINDS), default="bow", help="default: bow (counts)")
+    p.add_argument("--ngrams", default="1-1", metavar="MIN-MAX", help="n-gram sizes, e.g. 1-2 (default 1-1)")
+    p.add_argument("--binary", action="store_true", help="bow: 1 for present tokens instead of counts")
+    p.add_argument("--min-df", type=int, default=1, metavar="N", help="keep tokens seen in >= N documents")
+    p.add_argument("--encoding", default=None, metavar="E", help="file encoding (default utf-8)")
+    p.set_defaults(func=vectorize)
+
+
+def tokenize(args, out):
+    from nlpdive.text import TextPipeline
+
+    stopwords = args.stopwords
+    if isinstance(stopwords, str) and not Path(stopwords).is_file():
+        raise InputError(f"--stopwords {stopwords!r}: no such file",
+                         hint="give a word-list file, or put --stopwords after the texts to use the bundled list")
+    if not args.texts:
+        raise InputError("no TEXT to tokenize", hint='e.g. nlpdive text tokenize "the sneaky fox jumped"')
+    pipe = TextPipeline(lower=args.lower, tokenizer=args.tokenizer, stopwords=stopwords, lemmatize=args.lemmatize)
+    for text in args.texts:
+        tokens = pipe.tokenize(text)
+        record = {"text": text, "tokens": tokens}
+        if pipe.subword:
+            record["ids"] = pipe.encode(text)
+        out.emit(record, " ".join(tokens))
+
+
+def train_tokenizer(args, out):
+    from nlpdive.text import read_lines, train_tokenizer as train
+
+    if args.vocab_size < 10:
+        raise InputError(f"--vocab-size {args.vocab_size} is too small", hint="use e.g. --vocab-size 8000")
+    for path in args.data:  # fail before training, not halfway through
+        if not Path(path).is_file():
+            raise InputError("file not found", path=path, hint="check the --data paths")
+    start = time.perf_counter()
+    texts = (line for path in args.data for line in read_lines(path, args.encoding))
+    tok = train(texts, kind=args.kind, vocab_size=args.vocab_size, min_frequency=args.min_frequency)
+    path = tok.save(args.out)
+    record = {"out": str(path), "kind": args.kind, "vocab_size": tok.hf.get_vocab_size(),
+              "seconds": round(time.perf_counter() - start, 2)}
+    out.emit(record, f"{args.kind} tokenizer, {record['vocab_size']} tokens, written to {path}")
+
+
+def vectorize(args, out):
+    from nlpdive.text import Vectorizer, read_lines
+
+    kind = VECTORIZE_KINDS[args.kind]
+    if args.binary:
+        if kind != "count":
+            raise InputError(f"--binary does not apply to --kind {args.kind}", hint="use --binary with --kind bow")
+        kind = "binary"
+    texts = list(read_lines(args.data, args.encoding))
+    vec = Vectorizer(kind, ngram_range=parse_ngrams(args.ngrams), min_df=args.min_df).fit(texts)
+    if kind == "onehot":
+        for text in texts:
+            tokens, vocab, matrix = vec.onehot(text)
+            rows = matrix.toarray().astype(int).tolist()
+            out.emit({"tokens": tokens, "vocabulary": vocab, "onehot": rows}, _onehot_table(tokens, vocab, rows))
+        return
+    for row in vec.as_dicts(texts):
+        if kind == "tfidf":
+            row = {k: round(v, 6) for k, v in row.items()}
+        out.emit(row, "  ".join(f"{k}:{v}" for k, v in row.items()))
+
+
+def parse_ngrams(spec):
+    """'1-2' -> (1, 2); '2' -> (2, 2)."""
+    try:
+        lo, _, hi = spec.partition("-")
+        lo, hi = int(lo), int(hi or lo)
+    except ValueError:
+        lo = hi = 0
+    if not 1 <= lo <= hi:
+        raise InputError(f"--ngrams {spec!r} is not a range MIN-MAX with 1 <= MIN <= MAX", hint="e.g. --ngrams 1-2")
+    return lo, hi
+
+
+def _onehot_table(tokens, vocab, rows):
+    """Vocabulary down the side, the text along the top, as on the talk's slide."""
+    width = max(map(len, vocab), default=0)
+    lines = [" " * width + " " + " ".join(tokens)]
+    for j, word in enumerate(vocab):
+        cells = (str(rows[i][j]).center(len(t)) for i, t in enumerate(tokens))
+        lines.append(word.ljust(width) + " " + " ".join(cells))
+    return "\n".join(lines)

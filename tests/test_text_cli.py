@@ -1,0 +1,68 @@
+"""`nlpdive text ...` commands through the real CLI entry point."""
+import json
+
+from nlpdive.demo import path as demo_path
+
+
+def _json_lines(out):
+    return [json.loads(line) for line in out.strip().splitlines()]
+
+
+def test_tokenize_talk_example(run_cli):
+    code, out, err = run_cli("text", "tokenize", "--stopwords", "--lemmatize", "the sneaky fox jumped over the dog",
+                             "--json")
+    assert code == 0, err
+    assert _json_lines(out) == [{"text": "the sneaky fox jumped over the dog",
+                                 "tokens": ["sneaky", "fox", "jump", "over", "dog"]}]
+    code, out, _ = run_cli("text", "tokenize", "--lower", "Don't STOP!", "a b")
+    assert out.splitlines() == ["do n't stop !", "a b"]
+
+
+def test_tokenize_errors(run_cli, tmp_path):
+    code, _, err = run_cli("text", "tokenize", "--stopwords", "the sneaky fox")
+    assert code == 2 and "--stopwords 'the sneaky fox': no such file" in err
+    code, _, err = run_cli("text", "tokenize", "--tokenizer", tmp_path / "nope.json", "hi")
+    assert code == 2 and "tokenizer file not found" in err
+
+
+def test_vectorize_bow_slide_and_onehot(run_cli, tmp_path):
+    data = tmp_path / "docs.txt"
+    data.write_text("the gray cat sat on the gray mat\nthe dog sat by the door\n", encoding="utf-8")
+    code, out, err = run_cli("text", "vectorize", "--data", data, "--kind", "bow", "--json")
+    assert code == 0, err
+    first, second = _json_lines(out)
+    assert list(first.items()) == [("the", 2), ("gray", 2), ("cat", 1), ("sat", 1), ("on", 1), ("mat", 1)]
+    assert second == {"the": 2, "dog": 1, "sat": 1, "by": 1, "door": 1}
+    code, out, _ = run_cli("text", "vectorize", "--data", data, "--kind", "onehot", "--json")
+    table = _json_lines(out)[0]
+    assert table["tokens"][:2] == ["the", "gray"] and len(table["onehot"]) == 8
+    assert table["onehot"][1][table["vocabulary"].index("gray")] == 1
+    code, out, _ = run_cli("text", "vectorize", "--data", data, "--kind", "tfidf", "--ngrams", "1-2", "--json")
+    assert code == 0 and "gray cat" in _json_lines(out)[0]
+
+
+def test_vectorize_errors(run_cli, tmp_path):
+    code, _, err = run_cli("text", "vectorize", "--data", tmp_path / "missing.txt")
+    assert code == 2 and "missing.txt: file not found" in err
+    data = tmp_path / "d.txt"
+    data.write_text("a b\n")
+    for bad in ("2-1", "x", "0-1"):
+        code, _, err = run_cli("text", "vectorize", "--data", data, "--ngrams", bad)
+        assert code == 2 and "--ngrams" in err
+    code, _, err = run_cli("text", "vectorize", "--data", data, "--kind", "tfidf", "--binary")
+    assert code == 2 and "--binary" in err
+
+
+def test_train_tokenizer_then_tokenize_with_it(run_cli, tmp_path):
+    out_path = tmp_path / "tok" / "tokenizer.json"
+    code, out, err = run_cli("text", "train-tokenizer", "--data", demo_path("shakespeare"), "--kind", "wordpiece",
+                             "--vocab-size", "800", "--out", out_path, "--json")
+    assert code == 0, err
+    record = _json_lines(out)[0]
+    assert record["vocab_size"] <= 800 and out_path.is_file()
+    code, out, err = run_cli("text", "tokenize", "--tokenizer", out_path, "First Citizen:", "--json")
+    tokens = _json_lines(out)[0]
+    assert code == 0 and tokens["tokens"][:2] == ["First", "Citizen"] and len(tokens["ids"]) == len(tokens["tokens"])
+    code, _, err = run_cli("text", "train-tokenizer", "--data", tmp_path / "none.txt", "--kind", "bpe",
+                           "--vocab-size", "100", "--out", out_path)
+    assert code == 2 and "none.txt: file not found" in err
