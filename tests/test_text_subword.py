@@ -1,11 +1,11 @@
 """Subword tokenizers: training (BPE, WordPiece, Unigram), tokenizer.json round trips, GPT-2, fast batch path."""
-import gzip
 import itertools
 
 import pytest
 
 from nlpdive.errors import InputError
-from nlpdive.text import (SubwordTokenizer, TextPipeline, get_tokenizer, load_gpt2_tokenizer, read_lines,
+from nlpdive.data import read_texts
+from nlpdive.text import (SubwordTokenizer, TextPipeline, get_tokenizer, load_gpt2_tokenizer,
                           train_tokenizer)
 from nlpdive.demo import path as demo_path
 
@@ -14,7 +14,7 @@ SAMPLE = ["the sneaky fox jumped over the lazy dog.", "Tokenizers split rare wor
 
 @pytest.fixture(scope="module")
 def wiki_lines():
-    return list(itertools.islice(read_lines(demo_path("wikitext")), 1500))
+    return list(itertools.islice(read_texts(demo_path("wikitext")), 1500))
 
 
 @pytest.mark.parametrize("kind", ["bpe", "wordpiece", "unigram"])
@@ -44,7 +44,7 @@ def test_subword_pipeline_json_round_trip_and_specials(wiki_lines, tmp_path):
 
 def test_train_reads_gzip_files_from_shared_wikitext(shared_data, tmp_path):
     path = shared_data / "wikitext2" / "wiki.train.tokens.gz"
-    tok = train_tokenizer(itertools.islice(read_lines(path), 2000), kind="bpe", vocab_size=1000)
+    tok = train_tokenizer(itertools.islice(read_texts(path), 2000), kind="bpe", vocab_size=1000)
     assert tok.hf.get_vocab_size() == 1000
     assert tok.decode(tok.encode(" The game was released in 2010 .")) == " The game was released in 2010 ."
 
@@ -69,12 +69,3 @@ def test_errors(tmp_path):
         SubwordTokenizer.load(bad)
     with pytest.raises(InputError, match="no GPT-2 tokenizer files"):
         load_gpt2_tokenizer(tmp_path)
-    gz = tmp_path / "bad.txt.gz"
-    gz.write_bytes(gzip.compress("caf\xe9\n".encode("latin-1")))
-    with pytest.raises(InputError, match="bad.txt.gz:1: not valid utf-8"):
-        list(read_lines(gz))
-    assert list(read_lines(gz, encoding="latin-1")) == ["caf\xe9"]
-    late = tmp_path / "late.txt"  # decoding happens in chunks: the reported line must still be exact
-    late.write_bytes(b"ok\n" * 5000 + "caf\xe9\n".encode("latin-1"))
-    with pytest.raises(InputError, match="late.txt:5001: not valid utf-8"):
-        list(read_lines(late))

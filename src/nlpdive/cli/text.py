@@ -61,15 +61,13 @@ def tokenize(args, out):
 
 
 def train_tokenizer(args, out):
-    from nlpdive.text import read_lines, train_tokenizer as train
+    from nlpdive.data import read_texts
+    from nlpdive.text import train_tokenizer as train
 
     if args.vocab_size < 10:
         raise InputError(f"--vocab-size {args.vocab_size} is too small", hint="use e.g. --vocab-size 8000")
-    for path in args.data:  # fail before training, not halfway through
-        if not Path(path).is_file():
-            raise InputError("file not found", path=path, hint="check the --data paths")
     start = time.perf_counter()
-    texts = (line for path in args.data for line in read_lines(path, args.encoding))
+    texts = read_texts(args.data, encoding=args.encoding)  # checks every file before training starts
     tok = train(texts, kind=args.kind, vocab_size=args.vocab_size, min_frequency=args.min_frequency)
     path = tok.save(args.out)
     record = {"out": str(path), "kind": args.kind, "vocab_size": tok.hf.get_vocab_size(),
@@ -78,14 +76,15 @@ def train_tokenizer(args, out):
 
 
 def vectorize(args, out):
-    from nlpdive.text import Vectorizer, read_lines
+    from nlpdive.data import read_texts
+    from nlpdive.text import Vectorizer
 
     kind = VECTORIZE_KINDS[args.kind]
     if args.binary:
         if kind != "count":
             raise InputError(f"--binary does not apply to --kind {args.kind}", hint="use --binary with --kind bow")
         kind = "binary"
-    texts = list(read_lines(args.data, args.encoding))
+    texts = list(read_texts(args.data, encoding=args.encoding))
     vec = Vectorizer(kind, ngram_range=parse_ngrams(args.ngrams), min_df=args.min_df).fit(texts)
     if kind == "onehot":
         for text in texts:

@@ -5,7 +5,8 @@ import itertools
 from collections import Counter
 
 from nlpdive.demo import path as demo_path
-from nlpdive.text import TextPipeline, Vectorizer, WordTokenizer, lemmatize, read_lines, train_tokenizer
+from nlpdive.data import read_texts
+from nlpdive.text import TextPipeline, Vectorizer, WordTokenizer, lemmatize, train_tokenizer
 
 TALK = "the sneaky fox jumped over the dog"
 GRAY = "the gray cat sat on the gray mat"
@@ -16,7 +17,7 @@ MIN_FREQS = (1, 2, 5, 10)
 def tour_section(ctx):
     ctx.progress("preprocessing: tokenize, stop words, lemmas, subwords")
     texts = _mr_texts()
-    steps = _talk_steps(itertools.chain(read_lines(demo_path("wikitext")), texts))
+    steps = _talk_steps(itertools.chain(read_texts(demo_path("wikitext")), texts))
     counts = Counter(t for text in texts for t in TextPipeline().tokenize(text))
     coverage = _coverage(counts)
     body = "".join([

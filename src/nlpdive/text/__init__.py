@@ -1,6 +1,5 @@
 """Text pipeline: normalise, tokenize (word, char, subword via Hugging Face `tokenizers`, GPT-2 BPE),
 stop words, lemmas, Vocab, vectorizers (one-hot, bag-of-words, tf-idf) and TextPipeline (one JSON file)."""
-from nlpdive.text.io import read_lines
 from nlpdive.text.normalize import Normalizer
 from nlpdive.text.pipeline import TextPipeline
 from nlpdive.text.stopwords import STOPWORDS, lemmatize, load_stopwords
@@ -11,4 +10,4 @@ from nlpdive.text.vocab import SPECIALS, Vocab
 
 __all__ = ["Normalizer", "WordTokenizer", "CharTokenizer", "SubwordTokenizer", "get_tokenizer", "train_tokenizer",
            "load_gpt2_tokenizer", "Vocab", "SPECIALS", "TextPipeline", "Vectorizer", "STOPWORDS", "load_stopwords",
-           "lemmatize", "read_lines"]
+           "lemmatize"]

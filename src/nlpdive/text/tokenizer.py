@@ -180,7 +180,7 @@ def load_gpt2_tokenizer(path):
 
 def train_tokenizer(texts, kind="bpe", vocab_size=8000, special_tokens=SPECIALS, min_frequency=2, length=None,
                     show_progress=None):
-    """Train a subword tokenizer on an iterable of texts (e.g. `read_lines(path)`).
+    """Train a subword tokenizer on an iterable of texts (e.g. `nlpdive.data.read_texts(path)`).
 
     kind: "bpe" (byte-level, like GPT-2: never an unknown token), "wordpiece" (BERT-style, "##" continuations)
     or "unigram" (SentencePiece-style, "▁" marks a word start). Special tokens get the first ids, in order.
