@@ -39,6 +39,20 @@ def read_json(path):
         raise InputError(f"corrupt JSON ({e})", path=path, hint="re-save or re-train the model") from None
 
 
+def tensors_for_saving(state_dict):
+    """CPU, contiguous, detached tensors that share no memory (safetensors refuses tied weights; on loading,
+    load_state_dict fills both tied names with the same values)."""
+    seen = set()
+    tensors = {}
+    for name, t in state_dict.items():
+        t = t.detach().cpu().contiguous()
+        if t.untyped_storage().data_ptr() in seen:
+            t = t.clone()
+        seen.add(t.untyped_storage().data_ptr())
+        tensors[name] = t
+    return tensors
+
+
 def save_model_dir(out, *, task, model_config, state_dict, json_files=None, extra_config=None):
     """Save a model directory atomically. `json_files` maps file name -> JSON-able object
     (e.g. {"pipeline.json": pipeline.to_dict(), "labels.json": labels, "metrics.json": metrics})."""
@@ -52,8 +66,7 @@ def save_model_dir(out, *, task, model_config, state_dict, json_files=None, extr
     try:
         config = {"task": task, "model": model_config, "nlpdive_version": __version__, **(extra_config or {})}
         write_json(tmp / CONFIG, config)
-        tensors = {k: v.detach().contiguous().cpu() for k, v in state_dict.items()}
-        save_file(tensors, str(tmp / WEIGHTS), metadata={"task": task})
+        save_file(tensors_for_saving(state_dict), str(tmp / WEIGHTS), metadata={"task": task})
         for name, obj in (json_files or {}).items():
             write_json(tmp / name, obj)
         if out.exists():

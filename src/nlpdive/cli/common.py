@@ -1,4 +1,5 @@
 """Flags shared by commands: reader flags, training flags, --config files (same keys as flags; flags win)."""
+import argparse
 import json
 from pathlib import Path
 
@@ -14,8 +15,9 @@ def add_reader_args(p, data_required=True, nargs=None):
     p.add_argument("--encoding", default=None, metavar="E", help="file encoding (default utf-8; e.g. latin-1)")
 
 
-def add_train_args(p):
-    """The flags every `train` command takes (see CLI.md)."""
+def add_train_args(p, trainer_options=True):
+    """The flags every `train` command takes (see CLI.md); `trainer_options=False` leaves out the
+    nlpdive.train.Trainer's own options, for a command that trains with its own loop."""
     p.add_argument("--out", required=False, metavar="DIR", help="run/model directory (default runs/<task>)")
     p.add_argument("--epochs", type=int, help="passes over the training data")
     p.add_argument("--batch-size", type=int, help="examples per optimizer step (global, across processes)")
@@ -27,7 +29,29 @@ def add_train_args(p):
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     p.add_argument("--valid", metavar="FILE", help="validation file (same format as --data)")
     p.add_argument("--valid-split", type=float, metavar="F", help="hold out this fraction of --data for validation")
+    if trainer_options:
+        _add_trainer_args(p.add_argument_group("training options (unset: the task's defaults)"))
     p.set_defaults(_parser=p)
+
+
+def _add_trainer_args(g):
+    """The rest of nlpdive.train.TrainConfig, one flag per field (None = the task's default). --patience is the
+    task's own flag (its help names the task's default)."""
+    g.add_argument("--optimizer", choices=["adamw", "sgd"], help="default adamw")
+    g.add_argument("--weight-decay", type=float, metavar="F", help="AdamW/SGD weight decay on weight matrices")
+    g.add_argument("--momentum", type=float, metavar="F", help="SGD momentum")
+    g.add_argument("--schedule", choices=["constant", "linear", "cosine"], help="learning-rate schedule after warm-up")
+    g.add_argument("--warmup", type=float, metavar="W", help="warm-up: a fraction of all steps (< 1) or a step count")
+    g.add_argument("--clip", type=float, metavar="NORM", help="clip the gradient norm (0: no clipping)")
+    g.add_argument("--accum", type=int, metavar="N", help="accumulate gradients over N micro-batches per step")
+    g.add_argument("--eval-every", type=int, metavar="N", help="also evaluate every N optimizer steps")
+    g.add_argument("--monitor", metavar="METRIC", help="validation metric for early stopping and keep-best")
+    g.add_argument("--mode", choices=["min", "max"], help="whether --monitor should go down (min) or up (max)")
+    g.add_argument("--keep-best", action=argparse.BooleanOptionalAction, default=None,
+                   help="end with the best evaluated weights (default) or the last ones")
+    g.add_argument("--checkpoint-every", type=int, metavar="N", help="also checkpoint every N steps")
+    g.add_argument("--log-every", type=int, metavar="N", help="steps between train-loss records in metrics.jsonl")
+    g.add_argument("--num-workers", type=int, metavar="N", help="data-loading worker processes (default 0)")
 
 
 def load_config_file(path):
@@ -82,6 +106,7 @@ def _given_dests(parser, argv):
 
 
 def effective_config(args):
-    """The run's settings as a plain dict (written to the run directory so a run can be repeated)."""
-    skip = {"func", "_parser", "_argv", "json", "config"}
+    """The run's settings as a plain dict (written to the run directory so a run can be repeated; --resume is
+    left out: repeating a run starts it afresh)."""
+    skip = {"func", "_parser", "_argv", "json", "config", "resume"}
     return {k: v for k, v in vars(args).items() if k not in skip and not k.endswith("_command") and k != "command"}
