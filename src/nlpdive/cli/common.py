@@ -13,6 +13,7 @@ def add_reader_args(p, data_required=True, nargs=None):
     p.add_argument("--text-column", metavar="C", help="column name or 0-based index holding the text")
     p.add_argument("--label-column", metavar="C", help="column name or 0-based index holding the label")
     p.add_argument("--encoding", default=None, metavar="E", help="file encoding (default utf-8; e.g. latin-1)")
+    p.add_argument("--skip-empty", action="store_true", help="drop rows whose text is empty (default: an error)")
 
 
 def add_train_args(p, trainer_options=True):

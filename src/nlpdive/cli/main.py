@@ -6,6 +6,7 @@ Each module in COMMANDS has `register(cli)`, where `cli` gives the top-level sub
 """
 import argparse
 import json
+import os
 import sys
 from importlib import import_module
 
@@ -27,8 +28,11 @@ class Output:
     def __init__(self, json_mode=False, stream=None):
         self.json_mode = json_mode
         self.stream = stream or sys.stdout
+        self.silent = os.environ.get("RANK", "0") != "0"  # under torchrun only rank 0 prints
 
     def emit(self, record, text=None):
+        if self.silent:
+            return
         if self.json_mode:
             print(json.dumps(record, ensure_ascii=False, default=_jsonable), file=self.stream, flush=True)
         else:

@@ -32,7 +32,10 @@ def _verb(model, name, directory):
 
 
 def _reader_kw(args):
-    return {k: getattr(args, k) for k in ("text_column", "label_column", "encoding") if getattr(args, k, None) is not None}
+    kw = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding") if getattr(args, k, None) is not None}
+    if getattr(args, "skip_empty", False):
+        kw["skip_empty"] = True
+    return kw
 
 
 def evaluate(args, out):
