@@ -3,13 +3,17 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# torch is pinned to 2.13.0 (the CPU wheel). To take it from another package index (e.g. a CPU-only wheel index,
+# or a CUDA one on a GPU machine) run `make test TORCH_INDEX=URL`; or install your torch into .venv first.
+TORCH_INDEX ?=
+PIP := $(BIN)/pip install -q --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test bench clean
+.PHONY: demo test clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(PIP) $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
+	$(PIP) -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -16,7 +16,7 @@ import time
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, TensorDataset, default_collate
 
 from nlpdive.train import TrainConfig, Trainer, seed_everything
 
@@ -33,11 +33,6 @@ def make_model(dim, hidden, classes):
                          nn.Linear(hidden, classes))
 
 
-def collate(items):
-    xs, ys = zip(*items)
-    return torch.stack(xs), torch.stack(ys)
-
-
 def loss_fn(model, batch):
     x, y = batch
     return F.cross_entropy(model(x), y)
@@ -46,7 +41,7 @@ def loss_fn(model, batch):
 def bare_loop(model, data, a, device):
     model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
-    loader = DataLoader(data, batch_size=a.batch_size, shuffle=True, collate_fn=collate)
+    loader = DataLoader(data, batch_size=a.batch_size, shuffle=True, collate_fn=default_collate)
     steps = 0
     start = time.perf_counter()
     for _ in range(a.epochs):
@@ -68,7 +63,7 @@ def trainer_loop(model, data, a, device, defaults, run_dir):
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(model, cfg, out_dir=tmp if run_dir else None, progress=False)
         start = time.perf_counter()
-        result = trainer.fit(data, collate, loss_fn, param_groups=groups)
+        result = trainer.fit(data, default_collate, loss_fn, param_groups=groups)
         if device.type == "cuda":
             torch.cuda.synchronize()
         return result.steps, time.perf_counter() - start

@@ -28,6 +28,7 @@ EXPECTED = {
     "data.csv": (CSV, [("Hello, world", "pos", 2), ('He said "no"\nand left', "neg", 3), ("fine", "pos", 5)]),
     "data.tsv": (TSV, [('it is "great', "pos", 2), ("awful , really", "neg", 3)]),
     "data.jsonl": (JSONL, [("good film", "1", 1), ("bad film", "0", 3)]),
+    "data.json": (JSONL, [("good film", "1", 1), ("bad film", "0", 3)]),  # JSON Lines, as HF datasets name them
     "data.txt": ("__label__pos so good\n__label__neg so bad\n", [("so good", "pos", 1), ("so bad", "neg", 2)]),
 }
 
@@ -108,6 +109,7 @@ def test_need_labels_false_keeps_a_named_label_only(tmp_path):
     ("d.tsv", "text\tlabel\na\tx\nb\tx\n", {}, r"has 1 class\(es\) \('x'\); training needs at least 2"),
     ("d.jsonl", '{"text": "a", "label": 1}\n{"text": "b", label: 0}\n', {}, r"d\.jsonl:2: invalid JSON"),
     ("d.jsonl", '["a", 1]\n', {}, r"d\.jsonl:1: expected a JSON object"),
+    ("d.json", '[{"text": "a",\n "label": 1}]\n', {}, r"d\.json:1: invalid JSON.*convert a JSON array to JSON Lines"),
     ("d.txt", "__label__a x\nno label here\n", {}, r"d\.txt:2: line has no __label__ prefix"),
     ("d.csv", "text,label\na,x\nb,y\n", {"text_column": "label", "label_column": "label"}, "both the text and"),
 ])

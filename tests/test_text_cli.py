@@ -18,11 +18,22 @@ def test_tokenize_talk_example(run_cli):
     assert out.splitlines() == ["do n't stop !", "a b"]
 
 
+def test_tokenize_stop_words_bundled_or_from_a_file(run_cli, tmp_path):
+    code, out, err = run_cli("text", "tokenize", "--stopwords", "The sneaky fox")  # the text right after the flag
+    assert code == 0 and out.splitlines() == ["sneaky fox"], err  # stop words match whatever the case
+    words = tmp_path / "stop.txt"
+    words.write_text("# mine\nFox\n", encoding="utf-8")
+    code, out, err = run_cli("text", "tokenize", "--stopwords-file", words, "The sneaky fox")
+    assert code == 0 and out.splitlines() == ["The sneaky"], err
+
+
 def test_tokenize_errors(run_cli, tmp_path):
-    code, _, err = run_cli("text", "tokenize", "--stopwords", "the sneaky fox")
-    assert code == 2 and "--stopwords 'the sneaky fox': no such file" in err
+    code, _, err = run_cli("text", "tokenize", "--stopwords-file", tmp_path / "stop.txt", "the sneaky fox")
+    assert code == 2 and "stop.txt: stop-word file not found" in err and "--stopwords-file" in err
     code, _, err = run_cli("text", "tokenize", "--tokenizer", tmp_path / "nope.json", "hi")
     assert code == 2 and "tokenizer file not found" in err
+    code, _, err = run_cli("text", "tokenize", "--tokenizer", "char", "--stopwords", "hi")
+    assert code == 2 and "--tokenizer word" in err
 
 
 def test_vectorize_bow_slide_and_onehot(run_cli, tmp_path):
@@ -41,6 +52,15 @@ def test_vectorize_bow_slide_and_onehot(run_cli, tmp_path):
     assert code == 0 and "gray cat" in _json_lines(out)[0]
 
 
+def test_vectorize_a_csv_column(run_cli, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("left,right\nthe cat,the dog\nsame cat,same dog\n", encoding="utf-8")
+    code, _, err = run_cli("text", "vectorize", "--data", data)
+    assert code == 2 and "--text-column" in err
+    code, out, err = run_cli("text", "vectorize", "--data", data, "--text-column", "right", "--json")
+    assert code == 0 and _json_lines(out) == [{"the": 1, "dog": 1}, {"same": 1, "dog": 1}], err
+
+
 def test_vectorize_errors(run_cli, tmp_path):
     code, _, err = run_cli("text", "vectorize", "--data", tmp_path / "missing.txt")
     assert code == 2 and "missing.txt: file not found" in err
@@ -51,6 +71,8 @@ def test_vectorize_errors(run_cli, tmp_path):
         assert code == 2 and "--ngrams" in err
     code, _, err = run_cli("text", "vectorize", "--data", data, "--kind", "tfidf", "--binary")
     assert code == 2 and "--binary" in err
+    code, _, err = run_cli("text", "vectorize", "--data", data, "--min-df", "2")
+    assert code == 2 and "min_df 2 is more than the number of documents (1)" in err and "--min-df" in err
 
 
 def test_train_tokenizer_then_tokenize_with_it(run_cli, tmp_path):
@@ -66,3 +88,24 @@ def test_train_tokenizer_then_tokenize_with_it(run_cli, tmp_path):
     code, _, err = run_cli("text", "train-tokenizer", "--data", tmp_path / "none.txt", "--kind", "bpe",
                            "--vocab-size", "100", "--out", out_path)
     assert code == 2 and "none.txt: file not found" in err
+
+
+def test_train_tokenizer_says_why_the_size_differs_and_rejects_empty_data(run_cli, tmp_path):
+    data = tmp_path / "d.txt"
+    data.write_text("the gray cat sat on the gray mat\n" * 3, encoding="utf-8")
+    code, out, err = run_cli("text", "train-tokenizer", "--data", data, "--kind", "bpe", "--vocab-size", "100",
+                             "--out", tmp_path / "t.json")
+    assert code == 0 and "more than --vocab-size 100: the 256 bytes" in out, err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    code, _, err = run_cli("text", "train-tokenizer", "--data", empty, "--out", tmp_path / "u.json")
+    assert code == 2 and "hold no text" in err and not (tmp_path / "u.json").exists()
+
+
+def test_unwritable_output_is_a_one_line_error(run_cli, tmp_path):
+    data = tmp_path / "d.txt"
+    data.write_text("some text here\n", encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run_cli("text", "train-tokenizer", "--data", data, "--out", blocker / "t.json")
+    assert code == 2 and err.startswith("nlpdive: error: ") and len(err.strip().splitlines()) == 1

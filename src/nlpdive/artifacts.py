@@ -28,10 +28,10 @@ def write_json(path, obj):
     os.replace(tmp, path)
 
 
-def read_json(path):
+def read_json(path, missing_hint="is this a saved nlpdive model directory?"):
     path = Path(path)
     if not path.exists():
-        raise InputError("file not found", path=path, hint="is this a saved nlpdive model directory?")
+        raise InputError("file not found", path=path, hint=missing_hint)
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import TensorDataset
+from torch.utils.data import TensorDataset, default_collate
 
 from nlpdive.train import TrainConfig, Trainer, seed_everything
 
@@ -32,9 +32,7 @@ def make_data(n=96, seed=123):
     return TensorDataset(x, x[:, :3].argmax(1))
 
 
-def collate(items):
-    xs, ys = zip(*items)
-    return torch.stack(xs), torch.stack(ys)
+collate = default_collate  # [(x, y), ...] -> [X (B, 8), Y (B,)]
 
 
 def loss_fn(model, batch):

@@ -59,16 +59,18 @@ def load_config_file(path):
     path = Path(path)
     if not path.exists():
         raise InputError("config file not found", path=path, hint="check --config")
-    text = path.read_text(encoding="utf-8")
     try:
+        text = path.read_text(encoding="utf-8")
         if path.suffix in (".yaml", ".yml"):
             import yaml
 
             data = yaml.safe_load(text) or {}
         else:
             data = json.loads(text)
-    except Exception as e:
-        raise InputError(f"cannot parse config ({e})", path=path, hint="use YAML (.yaml) or JSON (.json)") from None
+    except Exception as e:  # JSON, YAML and UTF-8 decoding errors all mean the same to users
+        reason = " ".join(str(e).split())  # YAML's messages span lines
+        raise InputError(f"cannot parse config ({reason})", path=path,
+                         hint="use YAML (.yaml) or JSON (.json)") from None
     if not isinstance(data, dict):
         raise InputError("config must be a mapping of flag names to values", path=path)
     return data
@@ -76,38 +78,65 @@ def load_config_file(path):
 
 def apply_config(args, argv):
     """Fill args from --config for every flag not given on the command line. Keys use the flag names
-    with '-' or '_' (e.g. batch-size or batch_size)."""
+    with '-' or '_' (e.g. batch-size or batch_size); values are converted and checked like the flags' own."""
     if not getattr(args, "config", None):
         return args
     parser = args._parser
     data = load_config_file(args.config)
     given = _given_dests(parser, argv)
-    by_dest = {a.dest: a for a in parser._actions if a.option_strings}
+    by_dest = {a.dest: a for a in parser._actions if a.option_strings and a.dest != "help"}
     for key, value in data.items():
         dest = key.replace("-", "_")
         if dest not in by_dest:
             raise InputError(f"unknown key {key!r}", path=args.config,
                              hint=f"keys are the command's flags: {', '.join(sorted(by_dest))}")
         if dest not in given:
-            action = by_dest[dest]
-            if action.type is not None and value is not None and not isinstance(value, list):
-                value = action.type(value)
-            setattr(args, dest, value)
+            setattr(args, dest, _config_value(by_dest[dest], key, value, args.config))
     return args
 
 
+def _config_value(action, key, value, path):
+    """A config file's value for a flag, converted by the flag's type and checked against its choices."""
+    flag = action.option_strings[0]
+    if isinstance(value, list) and action.nargs in (None, "?", 0):
+        raise InputError(f"key {key!r} takes one value, not a list", path=path,
+                         hint=f"see {flag} in the command's --help")
+    values = value if isinstance(value, list) else [value]
+    try:
+        if action.type is not None:
+            values = [v if v is None else action.type(v) for v in values]
+    except (TypeError, ValueError, argparse.ArgumentTypeError):
+        raise InputError(f"key {key!r}: {value!r} is not a valid {flag} value", path=path,
+                         hint=f"see {flag} in the command's --help") from None
+    for v in values:
+        if action.choices is not None and v is not None and v not in action.choices:
+            raise InputError(f"key {key!r}: {v!r} is not one of {', '.join(map(str, action.choices))}", path=path)
+    return values if isinstance(value, list) else values[0]
+
+
 def _given_dests(parser, argv):
-    argv = argv or []
+    """The flags on the command line: written in full, as --flag=value, or abbreviated (argparse accepts
+    --batch for --batch-size)."""
+    options = parser._option_string_actions
     given = set()
-    for a in parser._actions:
-        for opt in a.option_strings:
-            if any(tok == opt or tok.startswith(opt + "=") for tok in argv):
-                given.add(a.dest)
+    for token in argv or []:
+        name = token.split("=", 1)[0]
+        if not name.startswith("--"):
+            continue
+        exact = options.get(name)
+        dests = {exact.dest} if exact else {a.dest for opt, a in options.items() if opt.startswith(name)}
+        if len(dests) == 1:
+            given |= dests
     return given
 
 
-def effective_config(args):
+def effective_config(args, *resolved):
     """The run's settings as a plain dict (written to the run directory so a run can be repeated; --resume is
-    left out: repeating a run starts it afresh)."""
-    skip = {"func", "_parser", "_argv", "json", "config", "resume"}
-    return {k: v for k, v in vars(args).items() if k not in skip and not k.endswith("_command") and k != "command"}
+    left out: repeating a run starts it afresh). A flag left unset (None) takes its value from the first of
+    `resolved` (objects such as the run's TrainConfig) that has an attribute of that name."""
+    skip = {"func", "_parser", "json", "config", "resume", "command"}
+    config = {k: v for k, v in vars(args).items() if k not in skip and not k.endswith("_command")}
+    for key, value in config.items():
+        if value is None:
+            config[key] = next((getattr(r, key) for r in resolved if hasattr(r, key)), None)
+    return config

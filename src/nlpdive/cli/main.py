@@ -112,7 +112,6 @@ def main(argv=None):
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
-    args._argv = argv
     out = Output(json_mode=getattr(args, "json", False))
     try:
         if hasattr(args, "_parser"):
@@ -126,8 +125,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("nlpdive: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # e.g. `nlpdive text tokenize ... | head`
         return 0
+    except OSError as e:  # a path the user gave cannot be written or read (permissions, a full disk, ...)
+        if e.filename is None:
+            raise
+        print(f"nlpdive: error: {e.filename}: {e.strerror} (check the path, its permissions and free space)",
+              file=sys.stderr)
+        return 2
     return result if isinstance(result, int) else 0
 
 

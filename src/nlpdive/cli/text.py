@@ -1,10 +1,11 @@
 """nlpdive text tokenize | train-tokenizer | vectorize."""
+import itertools
 import time
-from pathlib import Path
 
 from nlpdive.errors import InputError
 
 VECTORIZE_KINDS = {"onehot": "onehot", "bow": "count", "tfidf": "tfidf"}
+TEXT_COLUMN_HELP = "CSV/TSV/JSONL: the column (name or 0-based index) holding the text (default: guessed)"
 
 
 def register(cli):
@@ -13,15 +14,18 @@ def register(cli):
                             "like the Penn Treebank (\"don't\" -> do n't) and punctuation into tokens of their own.")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     p.add_argument("--lower", action="store_true", help="lower-case first")
-    p.add_argument("--stopwords", nargs="?", const=True, default=False, metavar="FILE",
-                   help="drop stop words: the bundled English list, or FILE (one word per line)")
+    p.add_argument("--stopwords", action="store_true", help="drop stop words (the bundled English list)")
+    p.add_argument("--stopwords-file", metavar="FILE",
+                   help="drop the stop words listed in FILE instead (one word per line, '#' comments)")
     p.add_argument("--lemmatize", action="store_true", help="replace words by their lemma (jumped -> jump)")
     p.add_argument("--tokenizer", default="word", metavar="word|char|PATH",
                    help="word (default), char, a tokenizer.json or a GPT-2 folder (encoder.json + vocab.bpe)")
     p.set_defaults(func=tokenize)
 
     p = cli.add(cli.text, "train-tokenizer", help="train a BPE, WordPiece or Unigram tokenizer on text files")
-    p.add_argument("--data", nargs="+", required=True, metavar="FILE", help="text files, one text per line (.gz works)")
+    p.add_argument("--data", nargs="+", required=True, metavar="FILE",
+                   help="text files, one text per line, or CSV/TSV/JSONL files (.gz works)")
+    p.add_argument("--text-column", metavar="C", help=TEXT_COLUMN_HELP)
     p.add_argument("--kind", choices=["bpe", "wordpiece", "unigram"], default="bpe", help="default: bpe")
     p.add_argument("--vocab-size", type=int, default=8000, metavar="N", help="default: 8000")
     p.add_argument("--min-frequency", type=int, default=2, metavar="N",
@@ -33,7 +37,9 @@ def register(cli):
     p = cli.add(cli.text, "vectorize", help="one-hot, bag-of-words or tf-idf vectors of each line of a file",
                 description="Prints one {token: value} object per document (line), tokens in order of first "
                             "appearance. --kind onehot prints each document's one-hot table (token x vocabulary).")
-    p.add_argument("--data", required=True, metavar="FILE", help="text file, one document per line (.gz works)")
+    p.add_argument("--data", required=True, metavar="FILE",
+                   help="text file, one document per line, or a CSV/TSV/JSONL file (.gz works)")
+    p.add_argument("--text-column", metavar="C", help=TEXT_COLUMN_HELP)
     p.add_argument("--kind", choices=list(VECTORIZE_KINDS), default="bow", help="default: bow (counts)")
     p.add_argument("--ngrams", default="1-1", metavar="MIN-MAX", help="n-gram sizes, e.g. 1-2 (default 1-1)")
     p.add_argument("--binary", action="store_true", help="bow: 1 for present tokens instead of counts")
@@ -45,12 +51,9 @@ def register(cli):
 def tokenize(args, out):
     from nlpdive.text import TextPipeline
 
-    stopwords = args.stopwords
-    if isinstance(stopwords, str) and not Path(stopwords).is_file():
-        raise InputError(f"--stopwords {stopwords!r}: no such file",
-                         hint="give a word-list file, or put --stopwords after the texts to use the bundled list")
     if not args.texts:
         raise InputError("no TEXT to tokenize", hint='e.g. nlpdive text tokenize "the sneaky fox jumped"')
+    stopwords = args.stopwords_file or args.stopwords
     pipe = TextPipeline(lower=args.lower, tokenizer=args.tokenizer, stopwords=stopwords, lemmatize=args.lemmatize)
     for text in args.texts:
         tokens = pipe.tokenize(text)
@@ -67,12 +70,21 @@ def train_tokenizer(args, out):
     if args.vocab_size < 10:
         raise InputError(f"--vocab-size {args.vocab_size} is too small", hint="use e.g. --vocab-size 8000")
     start = time.perf_counter()
-    texts = read_texts(args.data, encoding=args.encoding)  # checks every file before training starts
-    tok = train(texts, kind=args.kind, vocab_size=args.vocab_size, min_frequency=args.min_frequency)
+    texts = read_texts(args.data, encoding=args.encoding, text_column=args.text_column)  # checks the files first
+    first = next(texts, None)
+    if first is None:
+        raise InputError("the --data files hold no text", hint="check the paths given to --data")
+    tok = train(itertools.chain([first], texts), kind=args.kind, vocab_size=args.vocab_size,
+                min_frequency=args.min_frequency)
     path = tok.save(args.out)
-    record = {"out": str(path), "kind": args.kind, "vocab_size": tok.hf.get_vocab_size(),
-              "seconds": round(time.perf_counter() - start, 2)}
-    out.emit(record, f"{args.kind} tokenizer, {record['vocab_size']} tokens, written to {path}")
+    size = tok.hf.get_vocab_size()
+    record = {"out": str(path), "kind": args.kind, "vocab_size": size, "seconds": round(time.perf_counter() - start, 2)}
+    text = f"{args.kind} tokenizer, {size} tokens, written to {path}"
+    if size > args.vocab_size:  # byte-level BPE always keeps its 256 byte tokens (+ the specials)
+        text += f" (more than --vocab-size {args.vocab_size}: the 256 bytes and 4 special tokens always stay)"
+    elif size < args.vocab_size:
+        text += f" (fewer than --vocab-size {args.vocab_size}: the text holds no more frequent pieces)"
+    out.emit(record, text)
 
 
 def vectorize(args, out):
@@ -84,7 +96,7 @@ def vectorize(args, out):
         if kind != "count":
             raise InputError(f"--binary does not apply to --kind {args.kind}", hint="use --binary with --kind bow")
         kind = "binary"
-    texts = list(read_texts(args.data, encoding=args.encoding))
+    texts = list(read_texts(args.data, encoding=args.encoding, text_column=args.text_column))
     vec = Vectorizer(kind, ngram_range=parse_ngrams(args.ngrams), min_df=args.min_df).fit(texts)
     if kind == "onehot":
         for text in texts:

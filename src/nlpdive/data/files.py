@@ -8,7 +8,7 @@ from nlpdive.errors import InputError
 
 DEFAULT_ENCODING = "utf-8-sig"  # UTF-8 that also drops a byte-order mark (files saved by Excel/Notepad)
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".json-lines": "jsonl",
-           ".ndjson": "jsonl", ".txt": "txt"}
+           ".ndjson": "jsonl", ".json": "jsonl", ".txt": "txt"}  # .json: JSON Lines, as Hugging Face datasets write
 
 
 def detect_format(path, format=None):

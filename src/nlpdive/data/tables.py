@@ -91,8 +91,11 @@ def _read_jsonl(path, format, encoding, header):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
+                hint = "each line must be one JSON object"
+                if number == 1 and line.lstrip().startswith("["):
+                    hint += "; convert a JSON array to JSON Lines, one object per line"
                 raise InputError(f"invalid JSON ({e.msg}, column {e.colno})", path=path, line=number,
-                                 hint="each line must be one JSON object") from None
+                                 hint=hint) from None
             if not isinstance(record, dict):
                 raise InputError(f"expected a JSON object, got {type(record).__name__}", path=path, line=number,
                                  hint='write one object per line, e.g. {"text": "...", "label": "pos"}')

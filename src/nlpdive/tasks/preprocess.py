@@ -1,6 +1,5 @@
 """Tour section 1: text preprocessing, as in the talk — tokenize, stop words, lemmas, rare words as subword
 pieces, vocabulary statistics on the bundled MR sample, one-hot and bag-of-words tables."""
-import csv
 import itertools
 from collections import Counter
 
@@ -16,10 +15,12 @@ MIN_FREQS = (1, 2, 5, 10)
 
 def tour_section(ctx):
     ctx.progress("preprocessing: tokenize, stop words, lemmas, subwords")
-    texts = _mr_texts()
+    texts = list(read_texts(demo_path("mr")))
     steps = _talk_steps(itertools.chain(read_texts(demo_path("wikitext")), texts))
-    counts = Counter(t for text in texts for t in TextPipeline().tokenize(text))
+    pipe = TextPipeline()
+    counts = Counter(t for text in texts for t in pipe.tokenize(text))
     coverage = _coverage(counts)
+    bag_of_words = Vectorizer("count").fit([GRAY]).as_dicts([GRAY])[0]
     body = "".join([
         "<p>The talk's example, one step at a time. The subword tokenizer is a WordPiece (8,000 pieces) "
         "trained here on the bundled WikiText-2 excerpt and movie-review sentences: a word it has rarely seen "
@@ -33,10 +34,10 @@ def tour_section(ctx):
                   [(m, f"{n:,}", f"{c:.1%}") for m, (n, c) in coverage.items()]),
         ctx.figure(_zipf_plot(counts), alt="Zipf plot of MR word frequencies"),
         *_vector_tables(ctx),
+        ctx.code(f"Vectorizer('count').fit([{GRAY!r}]).as_dicts(...)\n{bag_of_words}"),
     ])
     summary = {"steps": steps, "mr_vocab_size": len(counts), "mr_tokens": sum(counts.values()),
-               "coverage": {str(m): round(c, 4) for m, (_, c) in coverage.items()},
-               "bag_of_words": Vectorizer("count").fit([GRAY]).as_dicts([GRAY])[0]}
+               "coverage": {str(m): round(c, 4) for m, (_, c) in coverage.items()}, "bag_of_words": bag_of_words}
     return _section(body, summary)
 
 
@@ -44,11 +45,6 @@ def _section(body, summary):
     from nlpdive.report import Section
 
     return Section("Text preprocessing: tokens, stop words, lemmas, subwords, one-hot, bag of words", body, summary)
-
-
-def _mr_texts():
-    with open(demo_path("mr"), encoding="utf-8", newline="") as f:
-        return [row["text"] for row in csv.DictReader(f, delimiter="\t")]
 
 
 def _talk_steps(corpus):
@@ -71,13 +67,11 @@ def _coverage(counts):
 
 
 def _zipf_plot(counts):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global backend, nothing left open
 
     freqs = sorted(counts.values(), reverse=True)
-    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    fig = Figure(figsize=(5.5, 3.5))
+    ax = fig.add_subplot()
     ax.loglog(range(1, len(freqs) + 1), freqs, ".", markersize=3)
     for rank in (1, 10, 100):
         word = counts.most_common(rank)[-1][0]
@@ -96,6 +90,4 @@ def _vector_tables(ctx):
         table = matrix.toarray().astype(int).T
         rows = [(word, *table[j], table[j].sum()) for j, word in enumerate(vocab)]
         html.append(ctx.table(["vocabulary", *tokens, "SUM"], rows, caption=caption))
-    counts = Vectorizer("count").fit([GRAY]).as_dicts([GRAY])[0]
-    html.append(ctx.code(f"Vectorizer('count').fit([{GRAY!r}]).as_dicts(...)\n{counts}"))
     return html

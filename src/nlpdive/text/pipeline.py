@@ -41,8 +41,8 @@ class TextPipeline:
     # ---- text -> tokens -> ids
     def tokenize(self, text):
         tokens = self.tokenizer.tokenize(self.normalizer(text))
-        if self.stopwords:
-            tokens = [t for t in tokens if t not in self.stopwords]
+        if self.stopwords:  # matched case-insensitively: "The" is a stop word with or without lower-casing
+            tokens = [t for t in tokens if t.lower() not in self.stopwords]
         return _lemmatize(tokens) if self.lemmatize else tokens
 
     def fit(self, texts):
@@ -137,9 +137,7 @@ class TextPipeline:
     def load(cls, path):
         from nlpdive.artifacts import read_json
 
-        return cls.from_dict(read_json(path))
-
-    to_json, from_json = save, load
+        return cls.from_dict(read_json(path, missing_hint="check the path of the pipeline JSON"))
 
 
 def _stopword_set(stopwords):
@@ -150,4 +148,4 @@ def _stopword_set(stopwords):
         return STOPWORDS
     if isinstance(stopwords, (str, Path)):
         return load_stopwords(stopwords)
-    return frozenset(stopwords)
+    return frozenset(w.lower() for w in stopwords)

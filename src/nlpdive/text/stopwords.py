@@ -14,15 +14,17 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 
 
 def load_stopwords(path=None):
-    """A frozenset of stop words from a file (one per line, '#' starts a comment line); None: the bundled list."""
+    """A frozenset of lower-cased stop words from a file (one per line, '#' starts a comment line); None: the
+    bundled list."""
     path = Path(path) if path is not None else RESOURCES / "stopwords_en.txt"
     if not path.is_file():
-        raise InputError("stop-word file not found", path=path, hint="give a text file with one word per line")
+        raise InputError("stop-word file not found", path=path,
+                         hint="check the path (--stopwords-file); the file lists one word per line")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
         raise InputError("stop-word file is not UTF-8", path=path, hint="save it as UTF-8") from None
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
 
 
 STOPWORDS = load_stopwords()

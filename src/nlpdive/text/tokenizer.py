@@ -106,10 +106,14 @@ class SubwordTokenizer:
         return cls(Tokenizer.from_str(json.dumps(d["tokenizer"])))
 
     def save(self, path):
-        """Write a tokenizer.json that Hugging Face `tokenizers.Tokenizer.from_file` also reads."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.hf.save(str(path))
-        return Path(path)
+        """Write a tokenizer.json that Hugging Face `tokenizers.Tokenizer.from_file` also reads (atomically:
+        an interrupted save leaves no half-written file)."""
+        from nlpdive.artifacts import write_json
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, json.loads(self.hf.to_str()))
+        return path
 
     @classmethod
     def load(cls, path):

@@ -8,14 +8,13 @@ per-position table instead.
 import numpy as np
 
 from nlpdive.errors import InputError, NlpdiveError
+from nlpdive.text.pipeline import TextPipeline
 
 KINDS = ("onehot", "count", "binary", "tfidf")
 
 
 class Vectorizer:
     def __init__(self, kind="count", ngram_range=(1, 1), min_df=1, max_features=None, pipeline=None):
-        from nlpdive.text.pipeline import TextPipeline
-
         if kind not in KINDS:
             raise InputError(f"unknown vectorizer kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
         lo, hi = ngram_range
@@ -43,6 +42,10 @@ class Vectorizer:
                    binary=self.kind in ("binary", "onehot"), dtype=np.float32, vocabulary=vocabulary)
 
     def fit(self, texts):
+        texts = list(texts)
+        if self.min_df > len(texts):
+            raise InputError(f"min_df {self.min_df} is more than the number of documents ({len(texts)})",
+                             hint=f"lower --min-df to at most {len(texts)}")
         self._sk = self._sklearn()
         try:
             self._sk.fit(texts)
@@ -96,8 +99,6 @@ class Vectorizer:
 
     @classmethod
     def from_dict(cls, d):
-        from nlpdive.text.pipeline import TextPipeline
-
         vec = cls(d["kind"], tuple(d["ngram_range"]), d["min_df"], d["max_features"],
                   TextPipeline.from_dict(d["pipeline"]))
         if d["features"] is not None:

@@ -91,6 +91,8 @@ class DeviceLoader:
 
 class Trainer:
     def __init__(self, model, cfg=None, out_dir=None, resume=False, progress=True):
+        if resume and out_dir is None:
+            raise InputError("--resume needs --out DIR, the run directory to continue")
         self.cfg = cfg or TrainConfig()
         self.dist = dist_info()
         self.is_main = self.dist.is_main
@@ -100,8 +102,6 @@ class Trainer:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.resume = resume
         self.progress = progress and self.is_main and sys.stderr.isatty()
-        if resume and self.out_dir is None:
-            raise InputError("--resume needs --out DIR, the run directory to continue")
 
     # ---- set-up -------------------------------------------------------------------------------------------
     def _micro_batch(self):
