@@ -1,0 +1,105 @@
+"""word2vec: the corpus and pair maths, the hand-written SGD step against autograd, and a tiny training run."""
+import numpy as np
+import pytest
+import torch
+
+from nlpdive.models.word2vec import Word2Vec, Word2VecConfig
+from nlpdive.tasks.embeddings import Word2VecSettings, WordEmbeddings, train_word2vec
+from nlpdive.vectors import Vectors
+from nlpdive.vectors.corpus import Corpus, cbow_contexts, pair_batches, skipgram_pairs, tokenize
+
+
+def test_tokenize_drops_html_breaks_and_lowercases():
+    assert tokenize("Great film.<br /><br />The END") == ["great", "film.", "the", "end"]
+
+
+def test_corpus_vocabulary_and_line_ids():
+    c = Corpus.build(["a b a c", "", "b a d a"], min_count=2)
+    assert c.words == ["a", "b"] and c.counts.tolist() == [4, 2] and c.raw_words == 8
+    assert c.ids.tolist() == [0, 1, 0, 1, 0, 0] and c.line.tolist() == [0, 0, 0, 2, 2, 2]
+
+
+def test_subsampling_keeps_rare_words_and_drops_frequent_ones():
+    c = Corpus(["the", "cat"], np.array([99_950, 50]), np.zeros(1, np.int32), np.zeros(1, np.int32), 100_000)
+    keep = c.keep_probability(1e-3)
+    t = 1e-3 * 100_000
+    assert keep[1] == 1.0 and keep[0] == pytest.approx((np.sqrt(99_950 / t) + 1) * t / 99_950)
+    assert keep[0] < 0.05
+    assert np.all(c.keep_probability(0) == 1)
+
+
+def test_skipgram_pairs_stay_in_the_window_and_the_line():
+    ids = np.arange(10, dtype=np.int32)
+    line = np.array([0] * 6 + [1] * 4, dtype=np.int32)
+    inputs, outputs = skipgram_pairs(ids, line, window=2, rng=np.random.default_rng(0))
+    pairs = set(zip(inputs.tolist(), outputs.tolist()))
+    assert all(0 < abs(a - b) <= 2 and line[a] == line[b] for a, b in pairs)
+    assert (5, 6) not in pairs and (6, 5) not in pairs
+    # every centre keeps its nearest neighbours (the dynamic window is at least 1)
+    assert all((c + 1, c) in pairs for c in range(5)) and all((c - 1, c) in pairs for c in range(1, 6))
+    # with a fixed window of 2 the pair count is exact
+    full_in, _ = skipgram_pairs(ids, np.zeros(10, np.int32), window=1, rng=np.random.default_rng(0))
+    assert len(full_in) == 18
+
+
+def test_cbow_contexts_pad_outside_the_window():
+    ids = np.arange(5, dtype=np.int32)
+    ctx, centre = cbow_contexts(ids, np.zeros(5, np.int32), window=1, rng=np.random.default_rng(0), pad=99)
+    assert centre.tolist() == [0, 1, 2, 3, 4]
+    assert ctx.tolist() == [[99, 1], [0, 2], [1, 3], [2, 4], [3, 99]]
+
+
+@pytest.mark.parametrize("cbow", [False, True])
+def test_sgd_step_is_the_autograd_gradient_step(cbow):
+    torch.manual_seed(0)
+    model = Word2Vec(Word2VecConfig(vocab_size=20, dim=8, cbow=cbow))
+    with torch.no_grad():
+        model.out.weight.normal_(0, 0.3)
+        model.inp.weight[:-1].normal_(0, 0.3)
+    reference = Word2Vec(Word2VecConfig(vocab_size=20, dim=8, cbow=cbow))
+    reference.load_state_dict(model.state_dict())
+    inputs = torch.tensor([[1, 2], [3, 20], [4, 5], [6, 7]]) if cbow else torch.tensor([1, 2, 3, 4])
+    outputs, negatives = torch.tensor([8, 9, 10, 11]), torch.tensor([[12, 13], [14, 15]])
+    lr = 0.1
+    loss = reference(inputs, outputs, negatives) * len(outputs)  # sgd_step sums over the batch
+    loss.backward()
+    if cbow:  # word2vec.c's CBOW hands each context word the whole hidden-layer gradient, not 1/count of it
+        count = (inputs != 20).sum(1, keepdim=True).expand_as(inputs)
+        reference.inp.weight.grad[inputs[inputs != 20]] *= count[inputs != 20][:, None].float()
+    with torch.no_grad():
+        for p in reference.parameters():
+            p -= lr * p.grad
+    step_loss = model.sgd_step(inputs, outputs, negatives, lr)
+    assert step_loss == pytest.approx(loss.item() / len(outputs), rel=1e-5)
+    torch.testing.assert_close(model.out.weight, reference.out.weight)
+    torch.testing.assert_close(model.inp.weight[:-1], reference.inp.weight[:-1])
+
+
+def _topic_corpus(n_lines=400, seed=0):
+    """Two topics that never share a line: words should end up nearest their own topic."""
+    rng = np.random.default_rng(seed)
+    topics = [["cat", "dog", "horse", "cow", "sheep"], ["chair", "table", "lamp", "sofa", "desk"]]
+    return [" ".join(rng.choice(topics[i % 2], size=8)) for i in range(n_lines)]
+
+
+def test_training_separates_topics(tmp_path):
+    settings = Word2VecSettings(dim=16, window=3, min_count=1, sample=0, epochs=5, batch_size=256, group=8,
+                                threads=2)
+    corpus = Corpus.build(_topic_corpus(), min_count=1)
+    model, stats = train_word2vec(corpus, settings, progress=False)
+    assert stats["words_per_second"] > 0 and stats["workers"] == 2 and np.isfinite(stats["final_loss"])
+    emb = WordEmbeddings(Vectors(corpus.words, model.vectors.detach().numpy()))
+    animals = {"cat", "dog", "horse", "cow", "sheep"}
+    for word in ("cat", "chair"):
+        near = {w for w, _ in emb.similar(word, topn=4)}
+        assert near <= animals if word in animals else not near & animals
+
+
+def test_pair_batches_cover_each_epoch():
+    corpus = Corpus.build(_topic_corpus(50), min_count=1)
+    batches = list(pair_batches(corpus, window=2, negative=3, sample=0, batch_size=70, group=8, cbow=False,
+                                rng=np.random.default_rng(0), chunk_tokens=100))
+    assert batches[-1][-1] == len(corpus.ids)  # tokens done reaches the corpus size
+    for inputs, outputs, negatives, _ in batches:
+        assert len(inputs) == len(outputs) == len(negatives) * 8 <= 64 and negatives.shape[1] == 3
+        assert negatives.max() < len(corpus.words)
