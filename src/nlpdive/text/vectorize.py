@@ -42,27 +42,28 @@ class Vectorizer:
                    binary=self.kind in ("binary", "onehot"), dtype=np.float32, vocabulary=vocabulary)
 
     def fit(self, texts):
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts):
+        """Fit and vectorize in one pass over the texts (each text is analysed once)."""
         texts = list(texts)
         if self.min_df > len(texts):
             raise InputError(f"min_df {self.min_df} is more than the number of documents ({len(texts)})",
                              hint=f"lower --min-df to at most {len(texts)}")
         self._sk = self._sklearn()
         try:
-            self._sk.fit(texts)
+            matrix = self._sk.fit_transform(texts)
         except ValueError as e:  # e.g. "empty vocabulary"
             raise InputError(f"cannot build a vocabulary ({e})",
                              hint="give non-empty texts or lower --min-df") from None
         self.features = self._sk.get_feature_names_out().tolist()
-        return self
+        return matrix.tocsr()
 
     def transform(self, texts):
         if self._sk is None:
             raise NlpdiveError("this Vectorizer is not fitted: call vec.fit(texts) first")
         return self._sk.transform(texts).tocsr()
-
-    def fit_transform(self, texts):
-        texts = list(texts)
-        return self.fit(texts).transform(texts)
 
     def as_dicts(self, texts):
         """One {feature: value} dict per document, features in order of first appearance (the CLI's output)."""
