@@ -56,7 +56,9 @@ def predict(args, out):
     if args.data:
         from nlpdive.data import read_examples
 
-        texts = [ex["text"] for ex in read_examples(args.data, need_labels=False, **_reader_kw(args))]
+        trained = {k: v for k, v in getattr(model, "reader", {}).items() if k != "label_column"}
+        reader = {**trained, **_reader_kw(args)}  # default: the text column and encoding the model was trained with
+        texts = [ex["text"] for ex in read_examples(args.data, need_labels=False, **reader)]
     else:
         texts = args.texts
     for text, pred in zip(texts, fn(texts, batch_size=args.batch_size)):

@@ -1,0 +1,219 @@
+"""Text classification: nlpdive's classifiers beside scikit-learn peers, same data, same run.
+
+Peers: tf-idf (1-2)-grams + LogisticRegression (C=10, sublinear tf), and NBSVM (Wang & Manning 2012: binary
+(1-2)-grams scaled by the Naive-Bayes log-count ratio, then liblinear logistic regression, C=1), written here.
+Each peer's time covers vectorizing + fitting, as nlpdive's covers tokenizing + vectorizing + training.
+
+    python benchmarks/classify.py                                   # MR fixed split, SST-2, IMDB: bow + gru
+    python benchmarks/classify.py --datasets mr --models bow bow3 gru cnn
+    python benchmarks/classify.py --datasets mr-cv --models bow     # 10-fold CV on the full MR set
+    python benchmarks/classify.py --datasets sst2 --throughput      # + prediction sentences/s
+
+Data: ../shared/data (or $NLPDIVE_SHARED_DATA). Accuracy ratios are nlpdive / best peer; time ratios are
+NBSVM's seconds / nlpdive's (> 1: nlpdive is faster).
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(os.environ.get("NLPDIVE_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+TOKENS = r"(?u)\b\w+\b|[^\w\s]"  # words and punctuation (the peers see "!" and "?" too)
+
+# name -> (ClassifyConfig fields, TrainConfig overrides); the defaults are `nlpdive train classify`'s
+MODELS = {
+    "bow": ({}, {}),
+    "bow3": ({"ngrams": 3}, {}),
+    "bow-tfidf": ({"features": "tfidf"}, {}),
+    "gru": ({"model": "gru", "bidirectional": True, "pooling": "max"}, {"epochs": 3, "lr": 2e-3}),
+    "gru-drop": ({"model": "gru", "bidirectional": True, "pooling": "max", "dropout": 0.3}, {"epochs": 4}),
+    "gru-long": ({"model": "gru", "pooling": "max", "max_len": 256}, {"epochs": 2}),  # reviews: IMDB
+    "gru-long4": ({"model": "gru", "pooling": "max"}, {"epochs": 4}),  # 400 tokens, 4 epochs
+    "lstm": ({"model": "lstm", "bidirectional": True, "pooling": "max"}, {"epochs": 3, "lr": 2e-3}),
+    "cnn": ({"model": "cnn"}, {"epochs": 4}),
+    "transformer": ({"model": "transformer"}, {"epochs": 4}),
+}
+
+
+# ---- data ------------------------------------------------------------------------------------------------
+def examples(path, **kw):
+    from nlpdive.data import read_examples
+
+    rows = read_examples(path, skip_empty=True, **kw)
+    return [r["text"] for r in rows], [r["label"] for r in rows]
+
+
+def load(name):
+    """(train_texts, train_labels), (test_texts, test_labels) for a dataset name."""
+    if name == "mr":
+        return examples(DATA / "mr/train.tsv"), examples(DATA / "mr/test.tsv")
+    if name == "sst2":
+        return examples(DATA / "sst2/train.tsv"), examples(DATA / "sst2/dev.tsv")
+    if name == "imdb":
+        return examples(DATA / "imdb/train.csv.gz"), examples(DATA / "imdb/test.csv.gz")
+    if name == "mr-cv":  # the original 10,662 sentences (Latin-1)
+        texts, labels = [], []
+        for label in ("pos", "neg"):
+            # split on "\n" only: Latin-1 decodes byte 0x85 to U+0085, which str.splitlines() would split on
+            lines = (DATA / f"mr/rt-polarity.{label}").read_text(encoding="latin-1").split("\n")
+            texts += [t for t in lines if t.strip()]
+            labels += [label] * sum(1 for t in lines if t.strip())
+        return (texts, labels), None
+    raise SystemExit(f"unknown dataset {name!r}")
+
+
+# ---- peers -------------------------------------------------------------------------------------------------
+class TfidfLR:
+    name = "sklearn tf-idf(1-2) + LogisticRegression"
+
+    def fit(self, texts, labels):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        self.pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                                  LogisticRegression(C=10, max_iter=1000))
+        self.pipe.fit(texts, labels)
+        return self
+
+    def predict(self, texts):
+        return self.pipe.predict(texts)
+
+
+class NBSVM:
+    """Wang & Manning (2012) NB-weighted logistic regression (their NBLR), binary (1-2)-grams."""
+    name = "NBSVM-bigram (NB log-count ratio + liblinear LR)"
+
+    def fit(self, texts, labels):
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        self.vec = CountVectorizer(ngram_range=(1, 2), binary=True, token_pattern=TOKENS, dtype=np.float32)
+        X = self.vec.fit_transform(texts)
+        self.classes = np.array(sorted(set(labels)))
+        y = (np.asarray(labels) == self.classes[1]).astype(int)
+        p = 1 + np.asarray(X[y == 1].sum(0)).ravel()
+        q = 1 + np.asarray(X[y == 0].sum(0)).ravel()
+        self.r = np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+        self.lr = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000).fit(X.multiply(self.r), y)
+        return self
+
+    def predict(self, texts):
+        return self.classes[self.lr.predict(self.vec.transform(texts).multiply(self.r).tocsr())]
+
+
+class Nlpdive:
+    def __init__(self, key):
+        self.key = key
+        self.name = f"nlpdive {key}"
+
+    def fit(self, texts, labels):
+        """Like the peers: the whole training split, the default number of epochs, no validation hold-out."""
+        from nlpdive.tasks.classify import Classifier
+
+        self.clf = Classifier.fit(texts, labels, *configs(self.key))
+        return self
+
+    def predict(self, texts):
+        return [p["label"] for p in self.clf.predict(texts, batch_size=1024)]
+
+
+def configs(key):
+    """(ClassifyConfig, TrainConfig) of a MODELS entry."""
+    from nlpdive.tasks.classify import TRAIN_DEFAULTS, ClassifyConfig
+    from nlpdive.train import TrainConfig
+
+    fields, overrides = MODELS[key]
+    settings = ClassifyConfig(**fields)
+    return settings, TrainConfig(**{**TRAIN_DEFAULTS[settings.family], **overrides})
+
+
+# ---- measuring ---------------------------------------------------------------------------------------------
+def measure(system, train, test):
+    start = time.perf_counter()
+    system.fit(*train)
+    seconds = time.perf_counter() - start
+    accuracy = float(np.mean(np.asarray(system.predict(test[0])) == np.asarray(test[1])))
+    return accuracy, seconds
+
+
+def throughput(system, texts, n=20000):
+    """Sentences per second predicting n sentences (the test texts repeated), after one warm-up batch."""
+    batch = (texts * (n // len(texts) + 1))[:n]
+    system.predict(batch[:1024])
+    start = time.perf_counter()
+    system.predict(batch)
+    return n / (time.perf_counter() - start)
+
+
+def run_split(name, models, want_throughput):
+    train, test = load(name)
+    print(f"\n## {name}: {len(train[0])} train, {len(test[0])} test", flush=True)
+    peers = [TfidfLR(), NBSVM()]
+    results = []
+    for system in peers + [Nlpdive(m) for m in models]:
+        accuracy, seconds = measure(system, train, test)
+        rate = throughput(system, test[0]) if want_throughput else None
+        results.append((system, accuracy, seconds, rate))
+        print(f"  done: {system.name}: {accuracy:.4f} in {seconds:.1f} s", file=sys.stderr, flush=True)
+    best_peer = max(acc for s, acc, _, _ in results[:2])
+    nbsvm_s, nbsvm_rate = results[1][2], results[1][3]
+    header = "| system | accuracy | acc / best peer | train s | NBSVM s / s |" + (" sent/s | / NBSVM |" if
+                                                                               want_throughput else "")
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for system, acc, sec, rate in results:
+        row = f"| {system.name} | {100 * acc:.2f} | {acc / best_peer:.3f} | {sec:.1f} | {nbsvm_s / sec:.2f} |"
+        if want_throughput:
+            row += f" {rate:,.0f} | {rate / nbsvm_rate:.2f} |"
+        print(row, flush=True)
+
+
+def run_cv(models, k=10):
+    from sklearn.model_selection import StratifiedKFold
+
+    from nlpdive.tasks.classify import cross_validate
+
+    (texts, labels), _ = load("mr-cv")
+    print(f"\n## MR {k}-fold cross-validation: {len(texts)} sentences", flush=True)
+    print("| system | accuracy mean ± std | seconds |\n|---|---|---|")
+    X, y = np.array(texts, dtype=object), np.array(labels)
+    for peer in (TfidfLR(), NBSVM()):
+        start, accs = time.perf_counter(), []
+        for tr, te in StratifiedKFold(k, shuffle=True, random_state=0).split(X, y):
+            accs.append(np.mean(peer.fit(list(X[tr]), list(y[tr])).predict(list(X[te])) == y[te]))
+        print(f"| {peer.name} | {100 * np.mean(accs):.2f} ± {100 * np.std(accs):.2f} | "
+              f"{time.perf_counter() - start:.0f} |", flush=True)
+    for key in models:
+        settings, cfg = configs(key)
+        start = time.perf_counter()
+        result = cross_validate(texts, labels, k, settings=settings, train_cfg=cfg, seed=0)
+        print(f"| nlpdive {key} | {100 * result['accuracy_mean']:.2f} ± {100 * result['accuracy_std']:.2f} | "
+              f"{time.perf_counter() - start:.0f} |", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--datasets", nargs="+", default=["mr", "sst2", "imdb"], choices=["mr", "sst2", "imdb", "mr-cv"])
+    p.add_argument("--models", nargs="+", default=["bow", "gru"], choices=list(MODELS))
+    p.add_argument("--throughput", action="store_true", help="also measure prediction sentences/s (batched)")
+    p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
+    args = p.parse_args()
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    for name in args.datasets:
+        if name == "mr-cv":
+            run_cv(args.models)
+        else:
+            run_split(name, args.models, args.throughput)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""`nlpdive train classify`: train a text classifier on a labelled file (or cross-validate one with --cv K)."""
+from nlpdive.cli.common import add_reader_args, add_train_args, effective_config
+
+MODELS = ("bow", "rnn", "lstm", "gru", "cnn", "transformer")  # = nlpdive.tasks.classify.MODELS (kept light here)
+
+
+def register(cli):
+    p = cli.add(cli.train, "classify", help="text classifier (sentiment, topics, ...) from a labelled file",
+                description="Train a text classifier. `--data reviews.csv` alone picks the text and label columns "
+                            "when unambiguous, holds out 10% for validation (early stopping, metrics.json, "
+                            "confusion_matrix.png) and saves the model in --out (default runs/classify).")
+    add_reader_args(p)
+    add_train_args(p)
+    p.add_argument("--model", choices=MODELS, help="bow (default): bag of n-grams, fast and strong; "
+                   "rnn/lstm/gru: recurrent; cnn: Kim 2014; transformer: a small encoder")
+    p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation instead of one run: prints accuracy "
+                   "and macro-F1 mean ± std (writes cv.json to --out; saves no model)")
+    p.add_argument("--patience", type=int, metavar="N", help="stop after N epochs without a better validation loss "
+                   "(default 2)")
+    g = p.add_argument_group("bag of words (--model bow)")
+    g.add_argument("--ngrams", type=int, metavar="N", help="word n-grams 1..N (default 2)")
+    g.add_argument("--features", choices=("auto", "nb", "binary", "count", "tfidf"),
+                   help="nb: binary x Naive-Bayes ratio (two classes); auto (default): nb for two classes, else tfidf")
+    g.add_argument("--min-df", type=int, metavar="N", help="drop n-grams in fewer than N training texts (default 1)")
+    g = p.add_argument_group("sequence models (rnn, lstm, gru, cnn, transformer)")
+    g.add_argument("--embeddings", metavar="VECTORS", help="initialise word embeddings from a GloVe/word2vec file or "
+                   "an nlpdive vectors directory (fine-tuned unless --freeze-embeddings)")
+    g.add_argument("--freeze-embeddings", action="store_true", default=None, help="keep --embeddings fixed")
+    g.add_argument("--embed-dim", type=int, metavar="D",
+                   help="embedding size (default 128, or the size of --embeddings)")
+    g.add_argument("--hidden", type=int, metavar="H", help="rnn state size (128), cnn filters per width (100), "
+                   "transformer width (128), bow hidden units (0 = linear)")
+    g.add_argument("--layers", type=int, metavar="L", help="stacked layers (default 1; transformer 2)")
+    g.add_argument("--bidirectional", action="store_true", default=None, help="rnn/lstm/gru: read both directions")
+    g.add_argument("--pooling", choices=("last", "max", "mean", "attention"),
+                   help="how a sequence becomes one vector (default: last for RNNs, mean for the transformer)")
+    g.add_argument("--dropout", type=float, metavar="P", help="dropout (default 0; cnn 0.5, transformer 0.1)")
+    g.add_argument("--max-len", type=int, metavar="T", help="tokens kept per text (default 400)")
+    g.add_argument("--min-freq", type=int, metavar="N", help="vocabulary: rarer tokens become <unk> (default 1)")
+    g.add_argument("--class-weights", action="store_true", default=None,
+                   help="weight the loss by inverse class frequency (imbalanced data)")
+    p.set_defaults(func=run)
+
+
+def run(args, out):
+    from nlpdive.tasks import classify
+    from nlpdive.train import TrainConfig, write_run_config
+
+    settings = classify.ClassifyConfig.from_args(args)
+    train_cfg = TrainConfig.from_args(args, **classify.TRAIN_DEFAULTS[settings.family])
+    reader = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "skip_empty")
+              if getattr(args, k, None) not in (None, False)}
+    out_dir = args.out or "runs/classify"
+    write_run_config(out_dir, effective_config(args))
+    if args.cv:
+        return _cross_validate(args, out, settings, train_cfg, reader, out_dir)
+    valid_split = args.valid_split if args.valid_split is not None else (None if args.valid else 0.1)
+    clf = classify.train(args.data, settings=settings, train_cfg=train_cfg, valid=args.valid, valid_split=valid_split,
+                         out_dir=out_dir, resume=args.resume, reader=reader,
+                         log=lambda msg: out.emit({"message": msg}, msg))
+    m = clf.metrics
+    record = {"out": out_dir, "model": settings.model, "labels": clf.labels.labels, **{
+        k: m[k] for k in ("train_examples", "train_seconds", "accuracy", "macro_f1", "examples") if k in m}}
+    text = f"saved {settings.model} classifier ({', '.join(clf.labels.labels)}) to {out_dir}"
+    if "accuracy" in m:
+        text += f"\nvalidation ({m['examples']} examples): accuracy {m['accuracy']:.4f}, macro-F1 {m['macro_f1']:.4f}"
+    out.emit(record, text + f"\ntry: nlpdive predict {out_dir} \"that movie sucked!\"")
+
+
+def _cross_validate(args, out, settings, train_cfg, reader, out_dir):
+    from pathlib import Path
+
+    from nlpdive.artifacts import write_json
+    from nlpdive.data import read_examples
+    from nlpdive.tasks.classify import cross_validate
+
+    examples = read_examples(args.data, **reader)
+    result = cross_validate([ex["text"] for ex in examples], [ex["label"] for ex in examples], args.cv,
+                            settings=settings, train_cfg=train_cfg, seed=args.seed)
+    write_json(Path(out_dir) / "cv.json", result)
+    out.emit(result, f"{args.cv}-fold cross-validation ({settings.model}): accuracy {result['accuracy_mean']:.4f} "
+                     f"± {result['accuracy_std']:.4f}, macro-F1 {result['macro_f1_mean']:.4f} "
+                     f"± {result['macro_f1_std']:.4f}")

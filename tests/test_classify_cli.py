@@ -1,0 +1,87 @@
+import json
+
+import pytest
+
+from nlpdive import demo
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one intra-op thread is faster, and far faster when other jobs share the 2 cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def reviews(tmp_path):
+    """A CSV in a user's shape: an id column, the text, a sentiment label (600 MR sentences)."""
+    lines = demo.path("mr").read_text(encoding="utf-8").splitlines()[1:]
+    rows = [line.split("\t") for line in lines[:300] + lines[-300:]]  # both classes
+    path = tmp_path / "reviews.csv"
+    path.write_text("id,review,sentiment\n" + "".join(
+        f'{i},"{t.replace(chr(34), chr(34) * 2)}",{lab}\n' for i, (t, lab) in enumerate(rows)), encoding="utf-8")
+    return path
+
+
+def last_json(out):
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_train_evaluate_predict_round_trip(tmp_path, reviews, run_cli):
+    run = tmp_path / "run"
+    code, out, err = run_cli("train", "classify", "--data", reviews, "--out", run, "--epochs", "2", "--json")
+    assert code == 0, err
+    record = last_json(out)
+    assert record["labels"] == ["negative", "positive"] and record["examples"] == 60
+    for name in ("config.json", "model.safetensors", "pipeline.json", "labels.json", "metrics.json",
+                 "confusion_matrix.png", "metrics.jsonl", "loss.png", "run_config.json"):
+        assert (run / name).exists(), name
+
+    code, out, err = run_cli("evaluate", run, "--data", reviews, "--out", tmp_path / "ev", "--json")
+    assert code == 0, err
+    metrics = last_json(out)
+    assert metrics["accuracy"] > 0.8  # mostly training data: the model must fit it
+    assert (tmp_path / "ev" / "metrics.json").exists() and (tmp_path / "ev" / "confusion_matrix.png").exists()
+
+    code, out, err = run_cli("predict", run, "that movie sucked!", "a lovely, moving film", "--json")
+    assert code == 0, err
+    preds = [json.loads(line) for line in out.strip().splitlines()]
+    assert [p["text"] for p in preds] == ["that movie sucked!", "a lovely, moving film"]
+    assert all(p["label"] in p["probabilities"] and abs(sum(p["probabilities"].values()) - 1) < 1e-4 for p in preds)
+
+    code, out, err = run_cli("predict", run, "--data", reviews)
+    assert code == 0, err
+    assert len(out.strip().splitlines()) == 600
+
+
+def test_ambiguous_columns_name_the_flag_to_give(tmp_path, run_cli):
+    data = tmp_path / "two.csv"
+    data.write_text("summary,details,label\n" + "".join(f"a nice summary {i},a good long text {i},{i % 2}\n"
+                                                   for i in range(20)))
+    code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / "r", "--epochs", "1")
+    assert code == 2 and "--text-column" in err and "two.csv" in err
+    code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / "r", "--epochs", "1",
+                             "--text-column", "details", "--json")
+    assert code == 0, err
+
+
+def test_bad_model_options_are_input_errors(tmp_path, reviews, run_cli):
+    code, out, err = run_cli("train", "classify", "--data", reviews, "--out", tmp_path / "r", "--model", "bow",
+                             "--embeddings", tmp_path / "v.txt")
+    assert code == 2 and "--embeddings needs a sequence model" in err
+    code, out, err = run_cli("train", "classify", "--data", reviews, "--out", tmp_path / "r", "--model", "cnn",
+                             "--pooling", "last")
+    assert code == 2 and "--pooling last" in err
+
+
+def test_cross_validation_flag(tmp_path, reviews, run_cli):
+    code, out, err = run_cli("train", "classify", "--data", reviews, "--out", tmp_path / "cv", "--cv", "3",
+                             "--epochs", "2", "--json")
+    assert code == 0, err
+    result = last_json(out)
+    assert len(result["folds"]) == 3 and 0.5 < result["accuracy_mean"] <= 1.0
+    assert (tmp_path / "cv" / "cv.json").exists()

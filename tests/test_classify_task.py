@@ -1,0 +1,123 @@
+import json
+import random
+
+import numpy as np
+import pytest
+
+from nlpdive import demo
+from nlpdive.data import read_examples
+from nlpdive.errors import InputError
+from nlpdive.tasks.classify import Classifier, ClassifyConfig, cross_validate
+from nlpdive.train import TrainConfig
+
+GOOD, BAD, FILLER = ["great", "superb", "lovely", "fun"], ["awful", "dull", "boring", "bad"], \
+    ["the", "movie", "was", "a", "plot", "and", "film", "actors", "it", "story", "really", "quite"]
+
+
+def synthetic(n, seed, classes=(("pos", GOOD), ("neg", BAD))):
+    """Texts of filler words with one or two class words at random places."""
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for _ in range(n):
+        label, words = rng.choice(classes)
+        tokens = rng.choices(FILLER, k=rng.randint(3, 12)) + rng.choices(words, k=rng.randint(1, 2))
+        rng.shuffle(tokens)
+        texts.append(" ".join(tokens))
+        labels.append(label)
+    return texts, labels
+
+
+def small(**kw):
+    return TrainConfig(**{"epochs": 4, "batch_size": 32, "lr": 5e-3, "weight_decay": 0.0, **kw})
+
+
+def test_bow_beats_chance_clearly_on_held_out_mr_sentences():
+    examples = read_examples(demo.path("mr"))
+    random.Random(0).shuffle(examples)
+    train, test = examples[:1500], examples[1500:2000]
+    clf = Classifier.fit([e["text"] for e in train], [e["label"] for e in train])
+    metrics = clf.score([e["text"] for e in test], [e["label"] for e in test])
+    assert metrics["accuracy"] > 0.64, metrics["accuracy"]
+    assert sum(map(sum, metrics["confusion_matrix"])) == 500 == metrics["examples"]
+
+
+@pytest.mark.parametrize("settings", [
+    ClassifyConfig(model="gru", embed_dim=16, hidden=16),
+    ClassifyConfig(model="lstm", embed_dim=16, hidden=16, bidirectional=True, pooling="attention"),
+    ClassifyConfig(model="rnn", embed_dim=16, hidden=16, pooling="max"),
+    ClassifyConfig(model="cnn", embed_dim=16, hidden=8),
+    ClassifyConfig(model="transformer", hidden=32, layers=1, max_len=32),
+    ClassifyConfig(model="bow", hidden=8, features="binary", ngrams=1),
+], ids=lambda s: s.model)
+def test_every_model_learns_word_level_sentiment(settings):
+    clf = Classifier.fit(*synthetic(400, 0), settings, small(epochs=6))
+    assert clf.score(*synthetic(100, 1))["accuracy"] >= 0.9
+
+
+def test_multiclass_imbalanced_with_class_weights_reports_per_class_metrics():
+    classes = (("pos", GOOD), ("neg", BAD), ("neutral", ["okay", "fine"]))
+    texts, labels = synthetic(300, 0, classes)
+    texts, labels = texts + synthetic(40, 2, classes[2:])[0], labels + ["neutral"] * 40
+    clf = Classifier.fit(texts, labels, ClassifyConfig(class_weights=True), small(epochs=5))
+    m = clf.score(*synthetic(90, 3, classes))
+    assert m["labels"] == ["neg", "neutral", "pos"] and np.array(m["confusion_matrix"]).shape == (3, 3)
+    assert set(m["per_class"]["neutral"]) == {"precision", "recall", "f1", "support"}
+    assert m["macro_f1"] > 0.8
+    with pytest.raises(InputError, match="--features nb needs two classes"):
+        Classifier.fit(texts, labels, ClassifyConfig(features="nb"), small(epochs=1))
+
+
+@pytest.mark.parametrize("model", ["bow", "gru"])
+def test_save_and_load_give_the_same_predictions(tmp_path, model):
+    import nlpdive
+
+    texts, labels = synthetic(200, 0)
+    clf = Classifier.fit(texts, labels, ClassifyConfig(model=model, embed_dim=8, hidden=8), small(epochs=1))
+    clf.save(tmp_path / "m")
+    loaded = nlpdive.load(tmp_path / "m")
+    assert isinstance(loaded, Classifier)
+    queries = ["the movie was great", "dull dull plot", ""]
+    assert loaded.predict(queries) == clf.predict(queries)
+    probs = loaded.predict(queries)[0]["probabilities"]
+    assert set(probs) == {"neg", "pos"} and abs(sum(probs.values()) - 1) < 1e-4
+
+
+def test_pretrained_vectors_initialise_and_frozen_stay(tmp_path):
+    vec_file = tmp_path / "vecs.txt"
+    words = GOOD + BAD + FILLER
+    rng = np.random.default_rng(0)
+    table = {w: rng.normal(size=4).round(4) for w in words}
+    vec_file.write_text(f"{len(words)} 4\n" + "".join(f"{w} {' '.join(map(str, v))}\n" for w, v in table.items()))
+    settings = ClassifyConfig(model="gru", hidden=8, embeddings=str(vec_file), freeze_embeddings=True)
+    clf = Classifier.fit(*synthetic(100, 0), settings, small(epochs=1))
+    vocab = clf.features.pipeline.vocab
+    np.testing.assert_allclose(clf.model.embed.weight[vocab.stoi["great"]].detach().numpy(), table["great"], atol=1e-6)
+    with pytest.raises(InputError, match="dimensions"):
+        Classifier.fit(*synthetic(50, 0), ClassifyConfig(model="gru", embed_dim=8, embeddings=str(vec_file)))
+
+
+def test_cross_validation_reports_mean_and_std():
+    result = cross_validate(*synthetic(150, 0), 3, settings=ClassifyConfig(), train_cfg=small(epochs=3))
+    assert len(result["folds"]) == 3 and result["accuracy_mean"] > 0.85 and result["accuracy_std"] >= 0
+    json.dumps(result)
+
+
+def test_tour_section_scores_both_models_and_answers_the_talk_sentences(tmp_path):
+    from nlpdive.report import TourContext
+    from nlpdive.tasks.classify import TALK_SENTENCES, tour_section
+
+    section = tour_section(TourContext(out=tmp_path, quick=True, log=lambda msg: None))
+    assert section.summary["bow_accuracy"] > 0.65 and section.summary["gru_accuracy"] > 0.55
+    assert set(section.summary["predictions"]) == set(TALK_SENTENCES)
+    assert section.body.count("<img") == 1 and "that movie sucked!" in section.body
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one intra-op thread is faster, and far faster when other jobs share the 2 cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
