@@ -24,6 +24,16 @@ MOUSE_SENSES = {
 }
 
 
+def _quiet_progress_off_terminal():
+    """transformers draws a 'Loading weights' bar even into log files; keep it for terminals only."""
+    import sys
+
+    from transformers.utils import logging as hf_logging
+
+    if not sys.stderr.isatty():
+        hf_logging.disable_progress_bar()
+
+
 class ContextualEncoder:
     def __init__(self, model_dir, layers=4, device="cpu"):
         from transformers import AutoModel, AutoTokenizer
@@ -32,6 +42,7 @@ class ContextualEncoder:
         if not (path / "config.json").is_file():
             raise InputError("not a transformers model directory (no config.json)", path=path,
                              hint="pass a local BERT-type model directory, e.g. all-MiniLM-L6-v2's")
+        _quiet_progress_off_terminal()
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self.model = AutoModel.from_pretrained(str(path), local_files_only=True).to(device).eval()
         self.layers, self.device = layers, device
