@@ -25,3 +25,14 @@ def run_cli(capsys):
         return code, cap.out, cap.err
 
     return run
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models: one intra-op thread is faster, and far faster when other jobs share the 2 cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -2,18 +2,9 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 from nlpdive import demo
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one intra-op thread is faster, and far faster when other jobs share the 2 cores."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import random
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 from nlpdive import demo
 from nlpdive.data import read_examples
 from nlpdive.errors import InputError
@@ -110,14 +112,3 @@ def test_tour_section_scores_both_models_and_answers_the_talk_sentences(tmp_path
     assert section.summary["bow_accuracy"] > 0.65 and section.summary["gru_accuracy"] > 0.55
     assert set(section.summary["predictions"]) == set(TALK_SENTENCES)
     assert section.body.count("<img") == 1 and "that movie sucked!" in section.body
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one intra-op thread is faster, and far faster when other jobs share the 2 cores."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

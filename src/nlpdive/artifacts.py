@@ -22,6 +22,7 @@ def write_json(path, obj):
     """Write JSON atomically (temp file + rename)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.fchmod(fd, 0o644)  # mkstemp makes owner-only files; saved models are meant to be copied and shared
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(obj, f, indent=2, ensure_ascii=False)
         f.write("\n")
@@ -63,6 +64,7 @@ def save_model_dir(out, *, task, model_config, state_dict, json_files=None, extr
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp"))
+    tmp.chmod(0o755)
     try:
         config = {"task": task, "model": model_config, "nlpdive_version": __version__, **(extra_config or {})}
         write_json(tmp / CONFIG, config)

@@ -490,6 +490,7 @@ def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=0.1, o
     """Read `data` (and `valid`, a file, or hold out `valid_split` of data), fit, write metrics.json +
     confusion_matrix.png for the validation set, save the model in `out_dir`; returns the Classifier."""
     from nlpdive.data import read_examples, train_valid_split
+    from nlpdive.train import dist_info
 
     reader = reader or {}
     examples = read_examples(data, **reader)
@@ -507,6 +508,8 @@ def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=0.1, o
     clf.metrics = {"train_examples": len(texts), "train_seconds": round(time.perf_counter() - start, 2)}
     if valid_pair:
         clf.metrics.update(data="validation", **clf.score(*valid_pair))
+    if not dist_info().is_main:  # under torchrun, rank 0 alone writes the model directory
+        return clf
     clf.save(out_dir)
     if valid_pair:
         plot_confusion(clf.metrics, Path(out_dir) / "confusion_matrix.png", title="validation set")

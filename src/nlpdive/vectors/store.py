@@ -138,6 +138,7 @@ class Vectors:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp"))
+        tmp.chmod(0o755)
         try:
             np.save(tmp / VECTORS, np.ascontiguousarray(self.vectors, dtype=np.float32))
             np.save(tmp / NORMS, self.norms)
