@@ -15,8 +15,8 @@ def register(cli):
                    "rnn/lstm/gru: recurrent; cnn: Kim 2014; transformer: a small encoder")
     p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation instead of one run: prints accuracy "
                    "and macro-F1 mean ± std (writes cv.json to --out; saves no model)")
-    p.add_argument("--patience", type=int, metavar="N", help="stop after N epochs without a better validation loss "
-                   "(default 2)")
+    p.add_argument("--patience", type=int, metavar="N", help="stop after N evaluations without a better validation "
+                   "accuracy (default: the model's recipe)")
     g = p.add_argument_group("bag of words (--model bow)")
     g.add_argument("--ngrams", type=int, metavar="N", help="word n-grams 1..N (default 2)")
     g.add_argument("--features", choices=("auto", "nb", "binary", "count", "tfidf"),
@@ -52,7 +52,7 @@ def run(args, out):
               if getattr(args, k, None) not in (None, False)}
     out_dir = args.out or "runs/classify"
     write_run_config(out_dir, effective_config(args))
-    if args.cv:
+    if args.cv is not None:
         return _cross_validate(args, out, settings, train_cfg, reader, out_dir)
     valid_split = args.valid_split if args.valid_split is not None else (None if args.valid else 0.1)
     clf = classify.train(args.data, settings=settings, train_cfg=train_cfg, valid=args.valid, valid_split=valid_split,

@@ -19,8 +19,20 @@ def register(cli):
     p.add_argument("model", metavar="DIR")
     p.add_argument("texts", nargs="*", metavar="TEXT")
     add_reader_args(p, data_required=False)
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=_positive_int, default=256, help="texts per forward pass (default 256)")
     p.set_defaults(func=predict)
+
+
+def _positive_int(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
 
 
 def _verb(model, name, directory):

@@ -218,8 +218,9 @@ def model_config(settings, n_inputs, n_classes, pad_id):
     if family == "cnn":
         return "CNNClassifier", dict(common, embed_dim=s.embed_dim or 128, channels=s.hidden or 100,
                                      dropout=0.5 if drop is None else drop)
-    width = s.hidden or s.embed_dim or 128
-    return "TransformerClassifier", dict(common, max_len=s.max_len, d_model=width, n_heads=max(1, width // 32),
+    width = (s.embed_dim if s.embeddings else s.hidden) or s.embed_dim or 128  # pretrained vectors fix the width
+    heads = next(h for h in range(max(1, width // 32), 0, -1) if width % h == 0)  # e.g. 300-d GloVe -> 6 heads
+    return "TransformerClassifier", dict(common, max_len=s.max_len, d_model=width, n_heads=heads,
                                          n_layers=s.layers if s.layers > 1 else 2, d_ff=4 * width,
                                          dropout=0.1 if drop is None else drop, pooling=s.pooling or "mean")
 
@@ -500,6 +501,10 @@ def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=0.1, o
         examples, valid_examples = train_valid_split(examples, valid_split, seed=(train_cfg.seed if train_cfg else 0))
     else:
         valid_examples = []
+    if valid is None and valid_examples:  # a split can leave a rare class only in validation: train on it instead
+        seen = {ex["label"] for ex in examples}
+        examples += [ex for ex in valid_examples if ex["label"] not in seen]
+        valid_examples = [ex for ex in valid_examples if ex["label"] in seen]
     texts, labels = _unzip(examples)
     valid_pair = _unzip(valid_examples) if valid_examples else None
     start = time.perf_counter()

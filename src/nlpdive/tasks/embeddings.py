@@ -45,9 +45,11 @@ def _put(batches, item, cancel):
     """Queue.put that gives up once training is cancelled (a worker failed or the user pressed Ctrl-C)."""
     while not cancel.is_set():
         try:
-            return batches.put(item, timeout=0.1)
+            batches.put(item, timeout=0.1)
+            return True
         except queue.Full:
             continue
+    return False
 
 
 def _get(batches, cancel):
@@ -67,7 +69,8 @@ def _produce(batches, corpus, s, workers, cancel):
             for *batch, done in pair_batches(
                     corpus, window=s.window, negative=s.negative, sample=s.sample, batch_size=s.step_size,
                     group=s.group, cbow=s.cbow, rng=rng):
-                _put(batches, (*batch, epoch * len(corpus.ids) + done), cancel)
+                if not _put(batches, (*batch, epoch * len(corpus.ids) + done), cancel):
+                    return  # training was cancelled: stop producing
         end = [None] * workers
     except BaseException as e:  # hand the failure to the workers
         end = [e] * workers

@@ -8,7 +8,6 @@
 Our directory: config.json ({"task": "embeddings", ...}), vocab.json (the words, in row order),
 vectors.npy (float32 [V, D], opened with np.load(mmap_mode="r")), norms.npy (float32 [V] row norms).
 """
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -165,8 +164,12 @@ class Vectors:
             norms = np.load(path / NORMS, allow_pickle=False) if (path / NORMS).is_file() else None
         except ValueError as e:
             raise InputError(f"corrupt vector file ({e})", path=path / VECTORS, hint="convert the vectors again") from None
-        with open(path / VOCAB, encoding="utf-8") as f:
-            words = json.load(f)
+        from nlpdive.artifacts import read_json
+
+        words = read_json(path / VOCAB)
+        if not isinstance(words, list) or len(words) != len(vectors):
+            raise InputError(f"{VOCAB} does not list one word per vector row", path=path / VOCAB,
+                             hint="convert the vectors again")
         return cls(words, vectors, norms)
 
     def save_text(self, path, header=True):
