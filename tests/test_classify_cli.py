@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
 from nlpdive import demo
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ import random
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
 from nlpdive import demo
 from nlpdive.data import read_examples
 from nlpdive.errors import InputError
 from nlpdive.tasks.classify import Classifier, ClassifyConfig, cross_validate
 from nlpdive.train import TrainConfig
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 GOOD, BAD, FILLER = ["great", "superb", "lovely", "fun"], ["awful", "dull", "boring", "bad"], \
     ["the", "movie", "was", "a", "plot", "and", "film", "actors", "it", "story", "really", "quite"]
@@ -112,3 +112,24 @@ def test_tour_section_scores_both_models_and_answers_the_talk_sentences(tmp_path
     assert section.summary["bow_accuracy"] > 0.65 and section.summary["gru_accuracy"] > 0.55
     assert set(section.summary["predictions"]) == set(TALK_SENTENCES)
     assert section.body.count("<img") == 1 and "that movie sucked!" in section.body
+
+
+@pytest.mark.parametrize("width", [100, 300])
+def test_transformer_heads_divide_widths_such_as_glove_sizes(width):
+    from nlpdive.tasks.classify import build_model, model_config
+
+    name, cfg = model_config(ClassifyConfig(model="transformer", hidden=width), 50, 2, 0)
+    assert width % cfg["n_heads"] == 0
+    build_model(name, cfg)
+
+
+def test_a_class_left_only_in_validation_is_trained_on(tmp_path):
+    from nlpdive.tasks.classify import train
+
+    texts, labels = synthetic(19, 3)
+    path = tmp_path / "small.tsv"
+    path.write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in zip(texts, labels)) + "great fun\tneutral\n")
+    for seed in range(4):  # some seeds put the single 'neutral' row in the validation split
+        clf = train(path, settings=ClassifyConfig(), train_cfg=small(epochs=1, seed=seed), valid_split=0.3,
+                    out_dir=tmp_path / f"run{seed}")
+        assert "neutral" in clf.labels.labels
