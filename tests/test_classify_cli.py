@@ -55,6 +55,7 @@ def test_ambiguous_columns_name_the_flag_to_give(tmp_path, run_cli):
                                                    for i in range(20)))
     code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / "r", "--epochs", "1")
     assert code == 2 and "--text-column" in err and "two.csv" in err
+    assert not (tmp_path / "r").exists()  # bad input leaves no half-written run directory
     code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / "r", "--epochs", "1",
                              "--text-column", "details", "--json")
     assert code == 0, err

@@ -1,5 +1,6 @@
 """`nlpdive train classify`: train a text classifier on a labelled file (or cross-validate one with --cv K)."""
 from nlpdive.cli.common import add_reader_args, add_train_args, effective_config
+from nlpdive.errors import InputError
 
 MODELS = ("bow", "rnn", "lstm", "gru", "cnn", "transformer")  # = nlpdive.tasks.classify.MODELS (kept light here)
 
@@ -43,14 +44,30 @@ def register(cli):
 
 
 def run(args, out):
+    """Train; on bad input, a run directory this command created is removed again (nothing half-written)."""
+    import shutil
+    from pathlib import Path
+
+    out_dir = Path(args.out or "runs/classify")
+    existed = out_dir.exists()
+    try:
+        return _run(args, out, str(out_dir))
+    except InputError:
+        if not existed:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+
+
+def _run(args, out, out_dir):
     from nlpdive.tasks import classify
     from nlpdive.train import TrainConfig, write_run_config
 
+    if args.freeze_embeddings and not args.embeddings:
+        raise InputError("--freeze-embeddings needs --embeddings VECTORS", hint="give pretrained vectors, or drop the flag")
     settings = classify.ClassifyConfig.from_args(args)
     train_cfg = TrainConfig.from_args(args, **classify.TRAIN_DEFAULTS[settings.family])
     reader = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "skip_empty")
               if getattr(args, k, None) not in (None, False)}
-    out_dir = args.out or "runs/classify"
     write_run_config(out_dir, effective_config(args))
     if args.cv is not None:
         return _cross_validate(args, out, settings, train_cfg, reader, out_dir)

@@ -1,4 +1,6 @@
 """`nlpdive train embeddings`: word2vec (skip-gram or CBOW, negative sampling) on your text files."""
+import shlex
+
 from nlpdive.cli.common import add_train_args
 from nlpdive.errors import InputError
 
@@ -25,6 +27,11 @@ def register(cli):
     p.add_argument("--threads", type=int, metavar="N", help="CPU worker threads (default: all cores)")
     add_train_args(p, trainer_options=False)
     p.set_defaults(func=train, epochs=5, out="runs/embeddings")
+
+
+def _example_word(vecs):
+    """A frequent plain word to suggest in the "try:" line (skipping punctuation and stop-word-like tops)."""
+    return next((w for w in vecs.words[100:1000] if w.isalpha()), vecs.words[0])
 
 
 def _check(args):
@@ -63,4 +70,4 @@ def train(args, out):
               "seconds": stats["seconds"], "words_per_second": stats["words_per_second"]}
     out.emit(record, f"{len(vecs)} words x {vecs.dim} dims from {stats['raw_words']:,} words in {stats['seconds']} s "
                      f"({stats['words_per_second']:,} words/s) -> {args.out}\n"
-                     f"try: nlpdive vectors similar {args.out} {vecs.words[min(100, len(vecs) - 1)]}")
+                     f"try: nlpdive vectors similar {shlex.quote(str(args.out))} {shlex.quote(_example_word(vecs))}")

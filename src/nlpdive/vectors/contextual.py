@@ -44,7 +44,7 @@ class ContextualEncoder:
                              hint="pass a local BERT-type model directory, e.g. all-MiniLM-L6-v2's")
         _quiet_progress_off_terminal()
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.model = AutoModel.from_pretrained(str(path), local_files_only=True).to(device).eval()
+        self.model = AutoModel.from_pretrained(str(path), local_files_only=True, use_safetensors=True).to(device).eval()
         self.layers, self.device = layers, device
 
     def _encode(self, texts, offsets=False):
