@@ -113,6 +113,9 @@ def test_word2vec_binary_matches_gensim(tmp_path):
     kv = KeyedVectors.load_word2vec_format(str(path), binary=True)
     assert v.words == list(kv.index_to_key)
     np.testing.assert_array_equal(v.vectors, kv.vectors)
+    gz = tmp_path / "vectors.bin.gz"  # as GoogleNews-vectors-negative300.bin.gz is shipped
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    np.testing.assert_array_equal(load_vectors(gz, progress=False).vectors, kv.vectors)
     path.write_bytes(path.read_bytes()[:-20])
     with pytest.raises(InputError, match="file ends after 9 of 10 words"):
         load_vectors(path, progress=False)
@@ -188,3 +191,13 @@ def test_reads_every_shared_word_pair_layout(shared_data):
     assert len(simlex) == 999 and simlex[0] == ("old", "new", 1.58)
     men = read_word_pairs(d / "MEN_dataset_lemma_form_full")
     assert len(men) == 3000 and not any(a.endswith("-n") for a, _, _ in men)
+
+
+def test_words_with_spaces_load_but_extra_numbers_are_an_error(tmp_path):
+    ok = tmp_path / "ok.txt"
+    ok.write_text("a 0.1 0.2\nnew york 0.2 0.5\n")
+    assert load_vectors(ok, progress=False).words == ["a", "new york"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("a 0.1 0.2\ntown 0.2 0.2 0.5\n")
+    with pytest.raises(InputError, match="bad.txt:2: expected a word and 2 numbers"):
+        load_vectors(bad, progress=False)

@@ -29,7 +29,7 @@ def _header(first_line):
 
 
 def _is_binary(path):
-    if path.suffix == ".bin":
+    if path.suffix == ".bin" or path.suffixes[-2:] == [".bin", ".gz"]:  # e.g. GoogleNews-vectors-negative300.bin.gz
         return True
     if path.suffix in (".txt", ".vec", ".gz"):
         return False
@@ -113,8 +113,8 @@ def _parse_lines(lines, dim, path, first_lineno):
     for i, line in enumerate(lines):
         fields = line.rstrip("\n").rstrip(" ").split(" ")
         try:
-            if len(fields) <= dim:
-                raise ValueError(f"expected a word and {dim} numbers, found {len(fields) - 1}")
+            if len(fields) <= dim or any(_is_number(f) for f in fields[1:-dim]):
+                raise ValueError(f"expected a word and {dim} numbers, found {len(fields) - 1} fields")
             matrix[i] = np.array(fields[-dim:], dtype=np.float32)
         except ValueError as e:
             raise InputError(str(e), path=path, line=first_lineno + i + 1,
@@ -123,9 +123,18 @@ def _parse_lines(lines, dim, path, first_lineno):
     return words, matrix
 
 
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def _read_binary(path, progress):
     """Stream a word2vec .bin file in 1 MB reads: `word<space>` then dim little-endian float32 per entry."""
-    with open(path, "rb") as f, _bar(path, path.stat().st_size, progress) as bar:
+    gz = path.suffix == ".gz"
+    with (gzip.open if gz else open)(path, "rb") as f, _bar(path, None if gz else path.stat().st_size, progress) as bar:
         first = f.readline()
         header = _header(first.decode("ascii", "replace"))
         if header is None:
