@@ -106,29 +106,29 @@ class NBSVM:
 
 
 class Nlpdive:
-    def __init__(self, key):
-        self.key = key
+    def __init__(self, key, seed=0):
+        self.key, self.seed = key, seed
         self.name = f"nlpdive {key}"
 
     def fit(self, texts, labels):
         """Like the peers: the whole training split, the default number of epochs, no validation hold-out."""
         from nlpdive.tasks.classify import Classifier
 
-        self.clf = Classifier.fit(texts, labels, *configs(self.key))
+        self.clf = Classifier.fit(texts, labels, *configs(self.key, self.seed))
         return self
 
     def predict(self, texts):
         return [p["label"] for p in self.clf.predict(texts, batch_size=1024)]
 
 
-def configs(key):
-    """(ClassifyConfig, TrainConfig) of a MODELS entry."""
+def configs(key, seed=0):
+    """(ClassifyConfig, TrainConfig with this seed) of a MODELS entry."""
     from nlpdive.tasks.classify import TRAIN_DEFAULTS, ClassifyConfig
     from nlpdive.train import TrainConfig
 
     fields, overrides = MODELS[key]
     settings = ClassifyConfig(**fields)
-    return settings, TrainConfig(**{**TRAIN_DEFAULTS[settings.family], **overrides})
+    return settings, TrainConfig(**{**TRAIN_DEFAULTS[settings.family], **overrides, "seed": seed})
 
 
 # ---- measuring ---------------------------------------------------------------------------------------------
@@ -149,12 +149,12 @@ def throughput(system, texts, n=20000):
     return n / (time.perf_counter() - start)
 
 
-def run_split(name, models, want_throughput):
+def run_split(name, models, want_throughput, seed):
     train, test = load(name)
     print(f"\n## {name}: {len(train[0])} train, {len(test[0])} test", flush=True)
     peers = [TfidfLR(), NBSVM()]
     results = []
-    for system in peers + [Nlpdive(m) for m in models]:
+    for system in peers + [Nlpdive(m, seed) for m in models]:
         accuracy, seconds = measure(system, train, test)
         rate = throughput(system, test[0]) if want_throughput else None
         results.append((system, accuracy, seconds, rate))
@@ -172,7 +172,7 @@ def run_split(name, models, want_throughput):
         print(row, flush=True)
 
 
-def run_cv(models, k=10):
+def run_cv(models, seed, k=10):
     from sklearn.model_selection import StratifiedKFold
 
     from nlpdive.tasks.classify import cross_validate
@@ -188,7 +188,7 @@ def run_cv(models, k=10):
         print(f"| {peer.name} | {100 * np.mean(accs):.2f} ± {100 * np.std(accs):.2f} | "
               f"{time.perf_counter() - start:.0f} |", flush=True)
     for key in models:
-        settings, cfg = configs(key)
+        settings, cfg = configs(key, seed)
         start = time.perf_counter()
         result = cross_validate(texts, labels, k, settings=settings, train_cfg=cfg, seed=0)
         print(f"| nlpdive {key} | {100 * result['accuracy_mean']:.2f} ± {100 * result['accuracy_std']:.2f} | "
@@ -201,6 +201,7 @@ def main():
     p.add_argument("--models", nargs="+", default=["bow", "gru"], choices=list(MODELS))
     p.add_argument("--throughput", action="store_true", help="also measure prediction sentences/s (batched)")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
+    p.add_argument("--seed", type=int, default=0, help="nlpdive models' TrainConfig seed (init and shuffling)")
     args = p.parse_args()
     import torch
 
@@ -210,9 +211,9 @@ def main():
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for name in args.datasets:
         if name == "mr-cv":
-            run_cv(args.models)
+            run_cv(args.models, args.seed)
         else:
-            run_split(name, args.models, args.throughput)
+            run_split(name, args.models, args.throughput, args.seed)
 
 
 if __name__ == "__main__":
