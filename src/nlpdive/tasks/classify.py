@@ -143,8 +143,9 @@ class TokenIds:
         """(featurizer, the texts' items)."""
         from nlpdive.text import TextPipeline
 
-        feats = cls(TextPipeline(tokenizer="word", min_freq=settings.min_freq).fit(texts), settings.max_len)
-        return feats, feats.items(texts)
+        pipeline = TextPipeline(tokenizer="word", min_freq=settings.min_freq)
+        ids = pipeline.fit_encode_batch(texts)
+        return cls(pipeline, settings.max_len), [i[: settings.max_len] for i in ids]
 
     @property
     def size(self):

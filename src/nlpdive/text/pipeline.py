@@ -54,6 +54,14 @@ class TextPipeline:
             self.vocab = Vocab.build(map(self.tokenize, texts), min_freq=self.min_freq, max_size=self.max_size)
         return self
 
+    def fit_encode_batch(self, texts):
+        """fit(texts) then encode_batch(texts), tokenizing each text once."""
+        if self.subword:
+            return self.encode_batch(texts)
+        token_lists = [self.tokenize(t) for t in texts]
+        self.vocab = Vocab.build(token_lists, min_freq=self.min_freq, max_size=self.max_size)
+        return [self.vocab.encode(tokens) for tokens in token_lists]
+
     def encode(self, text, add_sos=False, add_eos=False):
         if self.subword:
             ids = self.tokenizer.encode(self.normalizer(text))
