@@ -8,6 +8,7 @@ Each peer's time covers vectorizing + fitting, as nlpdive's covers tokenizing + 
     python benchmarks/classify.py --datasets mr --models bow bow3 gru cnn
     python benchmarks/classify.py --datasets mr-cv --models bow     # 10-fold CV on the full MR set
     python benchmarks/classify.py --datasets sst2 --throughput      # + prediction sentences/s
+    python benchmarks/classify.py --datasets toxic                  # multi-label smoke test vs OneVsRest LR
 
 Data: ../shared/data (or $NLPDIVE_SHARED_DATA). Accuracy ratios are nlpdive / best peer; time ratios are
 NBSVM's seconds / nlpdive's (> 1: nlpdive is faster).
@@ -195,9 +196,54 @@ def run_cv(models, seed, k=10):
               f"{time.perf_counter() - start:.0f} |", flush=True)
 
 
+def run_multilabel(seed, splits=5):
+    """Multi-label on the Jigsaw toxic-comments sample (300 comments, 6 labels; a smoke comparison, far too small
+    for a benchmark): nlpdive bow beside scikit-learn OneVsRest(LogisticRegression) on tf-idf (1-2)-grams, both
+    class-weighted, micro- and macro-F1 on held-out 30% over `splits` seeded random splits."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from nlpdive.data import read_multilabel, train_valid_split
+    from nlpdive.tasks.classify import Classifier, ClassifyConfig, encode_labels
+    from nlpdive.train import TrainConfig
+
+    labels = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+    examples, names = read_multilabel(DATA / "toxic-comments/train_sample.csv", label_columns=labels)
+    settings = ClassifyConfig(multi_label=True, class_weights=True)
+    cfg = dict(epochs=20, batch_size=32, lr=5e-2, weight_decay=0.0, clip=None, patience=None, seed=seed)
+    scores = {"peer": [], "nlpdive": []}  # (micro-F1, macro-F1, train seconds) per split
+    for split in range(splits):
+        train, test = train_valid_split(examples, 0.3, seed=split)
+        texts, y = [ex["text"] for ex in train], [ex["labels"] for ex in train]
+        test_texts = [ex["text"] for ex in test]
+        start = time.perf_counter()
+        peer = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), OneVsRestClassifier(
+            LogisticRegression(C=10, class_weight="balanced", max_iter=1000)))
+        peer.fit(texts, [[lab in labs for lab in names] for labs in y])
+        predictions = {"peer": (peer.predict(test_texts), time.perf_counter() - start)}
+        start = time.perf_counter()
+        clf = Classifier.fit(texts, y, settings, TrainConfig(**cfg), label_names=names)
+        predictions["nlpdive"] = (clf.predict_proba(test_texts) >= 0.5, time.perf_counter() - start)
+        gold = encode_labels(clf.labels, [ex["labels"] for ex in test], True)
+        for key, (pred, seconds) in predictions.items():
+            scores[key].append([f1_score(gold, pred, average=avg, zero_division=0) for avg in ("micro", "macro")]
+                               + [seconds])
+    peer, ours = np.mean(scores["peer"], axis=0), np.mean(scores["nlpdive"], axis=0)
+    print(f"\n## toxic (multi-label smoke test): 300 comments, 6 labels, 210 train / 90 test, mean of {splits} "
+          "random splits")
+    print("| system | micro-F1 | macro-F1 | micro / peer | macro / peer | train s |\n|---|---|---|---|---|---|")
+    for name, (micro, macro, seconds) in (("sklearn OneVsRest(LogisticRegression) tf-idf(1-2)", peer),
+                                          ("nlpdive bow --multi-label --class-weights", ours)):
+        print(f"| {name} | {micro:.3f} | {macro:.3f} | {micro / peer[0]:.2f} | {macro / peer[1]:.2f} | {seconds:.2f} |")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", nargs="+", default=["mr", "sst2", "imdb"], choices=["mr", "sst2", "imdb", "mr-cv"])
+    p.add_argument("--datasets", nargs="+", default=["mr", "sst2", "imdb"],
+                   choices=["mr", "sst2", "imdb", "mr-cv", "toxic"])
     p.add_argument("--models", nargs="+", default=["bow", "gru"], choices=list(MODELS))
     p.add_argument("--throughput", action="store_true", help="also measure prediction sentences/s (batched)")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
@@ -212,6 +258,8 @@ def main():
     for name in args.datasets:
         if name == "mr-cv":
             run_cv(args.models, args.seed)
+        elif name == "toxic":
+            run_multilabel(args.seed)
         else:
             run_split(name, args.models, args.throughput, args.seed)
 

@@ -17,7 +17,7 @@ def trained(tmp_path_factory):
     lines = [" ".join(rng.choice([ANIMALS, FURNITURE][i % 2], size=8)) for i in range(400)]
     (tmp / "corpus.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     code = main(["train", "embeddings", "--data", str(tmp / "corpus.txt"), "--dim", "16", "--window", "3",
-                 "--min-count", "1", "--sample", "0", "--epochs", "10", "--batch-size", "256", "--threads", "1",
+                 "--min-count", "1", "--sample", "0", "--epochs", "10", "--threads", "1",
                  "--out", str(tmp / "run")])  # one worker: the same vectors every run
     assert code == 0
     return tmp

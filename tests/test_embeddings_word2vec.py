@@ -75,6 +75,28 @@ def test_sgd_step_is_the_autograd_gradient_step(cbow):
     torch.testing.assert_close(model.inp.weight[:-1], reference.inp.weight[:-1])
 
 
+@pytest.mark.parametrize("cbow", [False, True])
+def test_a_row_repeated_in_a_batch_moves_by_at_most_max_rate_over_lr_updates(cbow):
+    torch.manual_seed(0)
+    model = Word2Vec(Word2VecConfig(vocab_size=20, dim=8, cbow=cbow))
+    with torch.no_grad():
+        model.out.weight.normal_(0, 0.3)
+        model.inp.weight[:-1].normal_(0, 0.3)
+    start = [p.detach().clone() for p in model.parameters()]
+
+    def moves(n):  # the weights' change after one step on the same pair repeated n times (lr 0.1: cap 5 repeats)
+        model.load_state_dict({"inp.weight": start[0], "out.weight": start[1]})
+        inputs = torch.tensor([[1, 5]] * n) if cbow else torch.tensor([1] * n)
+        model.sgd_step(inputs, torch.tensor([2] * n), torch.tensor([[3, 4]] * n), lr=0.1, max_rate=0.5)
+        return [p.detach() - s for p, s in zip(model.parameters(), start)]
+
+    once = moves(1)
+    for n, times in ((3, 3), (40, 5)):  # below the cap: summed; above it: 5 updates' worth
+        for moved, single in zip(moves(n), once):
+            torch.testing.assert_close(moved, times * single)
+    assert once[0][1].abs().sum() > 0 and once[1][[2, 3, 4]].abs().sum(1).min() > 0
+
+
 def _topic_corpus(n_lines=400, seed=0):
     """Two topics that never share a line: words should end up nearest their own topic."""
     rng = np.random.default_rng(seed)
@@ -82,13 +104,15 @@ def _topic_corpus(n_lines=400, seed=0):
     return [" ".join(rng.choice(topics[i % 2], size=8)) for i in range(n_lines)]
 
 
-def test_training_separates_topics(tmp_path):
-    # small batches: with a 10-word vocabulary every word repeats in a batch, and summed sparse steps overshoot
-    settings = Word2VecSettings(dim=16, window=3, min_count=1, sample=0, epochs=5, batch_size=64, group=8,
-                                threads=2)
+@pytest.mark.parametrize("cbow", [False, True])
+def test_training_separates_topics(cbow):
+    # the default batch size on a 10-word vocabulary: each word repeats hundreds of times per batch, and summed
+    # sparse steps used to overshoot to inf/NaN (now capped by sgd_step's max_rate)
+    settings = Word2VecSettings(dim=16, window=3, min_count=1, sample=0, epochs=10, threads=2, cbow=cbow)
     corpus = Corpus.build(_topic_corpus(), min_count=1)
     model, stats = train_word2vec(corpus, settings, progress=False)
-    assert stats["words_per_second"] > 0 and stats["workers"] == 2 and np.isfinite(stats["final_loss"])
+    assert stats["words_per_second"] > 0 and stats["workers"] == 2 and stats["final_loss"] < 3.5
+    assert torch.isfinite(model.inp.weight).all() and torch.isfinite(model.out.weight).all()
     emb = WordEmbeddings(Vectors(corpus.words, model.vectors.detach().numpy()))
     animals = {"cat", "dog", "horse", "cow", "sheep"}
     for word in ("cat", "chair"):

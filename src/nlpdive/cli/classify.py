@@ -1,8 +1,9 @@
 """`nlpdive train classify`: train a text classifier on a labelled file (or cross-validate one with --cv K)."""
-from nlpdive.cli.common import add_reader_args, add_train_args, effective_config
+from nlpdive.cli.common import add_multilabel_args, add_reader_args, add_train_args, effective_config, multilabel_reader
 from nlpdive.errors import InputError
 
 MODELS = ("bow", "rnn", "lstm", "gru", "cnn", "transformer")  # = nlpdive.tasks.classify.MODELS (kept light here)
+METRIC_NAMES = {"accuracy": "accuracy", "micro_f1": "micro-F1", "macro_f1": "macro-F1"}
 
 
 def register(cli):
@@ -11,17 +12,19 @@ def register(cli):
                             "when unambiguous, holds out 10% for validation (early stopping, metrics.json, "
                             "confusion_matrix.png) and saves the model in --out (default runs/classify).")
     add_reader_args(p)
+    add_multilabel_args(p, train=True)
     add_train_args(p)
     p.add_argument("--model", choices=MODELS, help="bow (default): bag of n-grams, fast and strong; "
                    "rnn/lstm/gru: recurrent; cnn: Kim 2014; transformer: a small encoder")
     p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation instead of one run: prints accuracy "
-                   "and macro-F1 mean ± std (writes cv.json to --out; saves no model)")
+                   "(multi-label: micro-F1) and macro-F1 mean ± std (writes cv.json to --out; saves no model)")
     p.add_argument("--patience", type=int, metavar="N", help="stop after N evaluations without a better validation "
-                   "accuracy (default: the model's recipe)")
+                   "accuracy (multi-label: micro-F1) (default: the model's recipe)")
     g = p.add_argument_group("bag of words (--model bow)")
     g.add_argument("--ngrams", type=int, metavar="N", help="word n-grams 1..N (default 2)")
     g.add_argument("--features", choices=("auto", "nb", "binary", "count", "tfidf"),
-                   help="nb: binary x Naive-Bayes ratio (two classes); auto (default): nb for two classes, else tfidf")
+                   help="nb: binary x Naive-Bayes ratio (two classes); auto (default): nb for two classes, else "
+                        "(and for multi-label) tfidf")
     g.add_argument("--min-df", type=int, metavar="N", help="drop n-grams in fewer than N training texts (default 1)")
     g = p.add_argument_group("sequence models (rnn, lstm, gru, cnn, transformer)")
     g.add_argument("--embeddings", metavar="VECTORS", help="initialise word embeddings from a GloVe/word2vec file or "
@@ -39,7 +42,8 @@ def register(cli):
     g.add_argument("--max-len", type=int, metavar="T", help="tokens kept per text (default 400)")
     g.add_argument("--min-freq", type=int, metavar="N", help="vocabulary: rarer tokens become <unk> (default 1)")
     g.add_argument("--class-weights", action="store_true", default=None,
-                   help="weight the loss by inverse class frequency (imbalanced data)")
+                   help="weight the loss by inverse class frequency (imbalanced data); multi-label: each label's "
+                        "positives by negatives / positives")
     p.set_defaults(func=run)
 
 
@@ -64,10 +68,13 @@ def _run(args, out, out_dir):
 
     if args.freeze_embeddings and not args.embeddings:
         raise InputError("--freeze-embeddings needs --embeddings VECTORS", hint="give pretrained vectors, or drop the flag")
-    settings = classify.ClassifyConfig.from_args(args)
-    train_cfg = TrainConfig.from_args(args, **classify.TRAIN_DEFAULTS[settings.family])
     reader = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "skip_empty")
               if getattr(args, k, None) not in (None, False)}
+    reader.update(multilabel_reader(args))
+    if reader.keys() & {"label_columns", "label_sep"}:
+        args.multi_label = True
+    settings = classify.ClassifyConfig.from_args(args)
+    train_cfg = TrainConfig.from_args(args, **classify.train_defaults(settings))
     write_run_config(out_dir, effective_config(args))
     if args.cv is not None:
         return _cross_validate(args, out, settings, train_cfg, reader, out_dir)
@@ -76,11 +83,14 @@ def _run(args, out, out_dir):
                          out_dir=out_dir, resume=args.resume, reader=reader,
                          log=lambda msg: out.emit({"message": msg}, msg))
     m = clf.metrics
-    record = {"out": out_dir, "model": settings.model, "labels": clf.labels.labels, **{
-        k: m[k] for k in ("train_examples", "train_seconds", "accuracy", "macro_f1", "examples") if k in m}}
-    text = f"saved {settings.model} classifier ({', '.join(clf.labels.labels)}) to {out_dir}"
-    if "accuracy" in m:
-        text += f"\nvalidation ({m['examples']} examples): accuracy {m['accuracy']:.4f}, macro-F1 {m['macro_f1']:.4f}"
+    shown = classify.headline_metrics(settings)
+    record = {"out": out_dir, "model": settings.model, "multi_label": settings.multi_label,
+              "labels": clf.labels.labels, **{k: m[k] for k in ("train_examples", "train_seconds", *shown, "examples",
+                                                                "subset_accuracy", "hamming_loss") if k in m}}
+    kind = "multi-label classifier" if settings.multi_label else "classifier"
+    text = f"saved {settings.model} {kind} ({', '.join(clf.labels.labels)}) to {out_dir}"
+    if "examples" in m:
+        text += f"\nvalidation ({m['examples']} examples): " + ", ".join(f"{METRIC_NAMES[k]} {m[k]:.4f}" for k in shown)
     out.emit(record, text + f"\ntry: nlpdive predict {out_dir} \"that movie sucked!\"")
 
 
@@ -88,13 +98,12 @@ def _cross_validate(args, out, settings, train_cfg, reader, out_dir):
     from pathlib import Path
 
     from nlpdive.artifacts import write_json
-    from nlpdive.data import read_examples
-    from nlpdive.tasks.classify import cross_validate
+    from nlpdive.tasks.classify import cross_validate, headline_metrics, read_labelled
 
-    examples = read_examples(args.data, **reader)
-    result = cross_validate([ex["text"] for ex in examples], [ex["label"] for ex in examples], args.cv,
+    examples, _ = read_labelled(args.data, reader, settings.multi_label)
+    key = "labels" if settings.multi_label else "label"
+    result = cross_validate([ex["text"] for ex in examples], [ex[key] for ex in examples], args.cv,
                             settings=settings, train_cfg=train_cfg, seed=args.seed)
     write_json(Path(out_dir) / "cv.json", result)
-    out.emit(result, f"{args.cv}-fold cross-validation ({settings.model}): accuracy {result['accuracy_mean']:.4f} "
-                     f"± {result['accuracy_std']:.4f}, macro-F1 {result['macro_f1_mean']:.4f} "
-                     f"± {result['macro_f1_std']:.4f}")
+    out.emit(result, f"{args.cv}-fold cross-validation ({settings.model}): " + ", ".join(
+        f"{METRIC_NAMES[k]} {result[k + '_mean']:.4f} ± {result[k + '_std']:.4f}" for k in headline_metrics(settings)))

@@ -16,6 +16,37 @@ def add_reader_args(p, data_required=True, nargs=None):
     p.add_argument("--skip-empty", action="store_true", help="drop rows whose text is empty (default: an error)")
 
 
+def add_multilabel_args(p, train=False):
+    """Multi-label reader flags (train classify, evaluate) and --threshold; `train` adds --multi-label."""
+    g = p.add_argument_group("multi-label (any number of labels per text)")
+    if train:
+        g.add_argument("--multi-label", action="store_true", default=None,
+                       help="each --label-column cell lists a text's labels, split on --label-sep")
+    g.add_argument("--label-columns", "--label-cols", nargs="+", metavar="C",
+                   help="several 0/1 columns, one per label (names or 0-based indices, spaces or commas between); "
+                        "a row of zeros has no label" + ("; implies --multi-label" if train else ""))
+    g.add_argument("--label-sep", metavar="S", help="the separator between the labels of a --label-column cell "
+                   "(default |)" + ("; implies --multi-label" if train else ""))
+    g.add_argument("--allow-empty-labels", action="store_true", default=None,
+                   help="a --label-column cell may list no label (default: an error)")
+    add_threshold_arg(g)
+
+
+def add_threshold_arg(p):
+    p.add_argument("--threshold", type=float, metavar="P",
+                   help="multi-label: predict a label when its probability reaches P (default 0.5, or the model's)")
+
+
+def multilabel_reader(args):
+    """The multi-label reader options given on the command line (nlpdive.data.read_multilabel's keywords)."""
+    reader = {k: getattr(args, k) for k in ("label_sep", "allow_empty_labels") if getattr(args, k, None)}
+    columns = getattr(args, "label_columns", None)
+    if columns:  # a list from the command line; a config file may give "a,b"
+        columns = [columns] if isinstance(columns, str) else columns
+        reader["label_columns"] = [c.strip() for value in columns for c in value.split(",") if c.strip()]
+    return reader
+
+
 def add_train_args(p, trainer_options=True):
     """The flags every `train` command takes (see CLI.md); `trainer_options=False` leaves out the
     nlpdive.train.Trainer's own options, for a command that trains with its own loop."""
@@ -53,6 +84,9 @@ def _add_trainer_args(g):
     g.add_argument("--checkpoint-every", type=int, metavar="N", help="also checkpoint every N steps")
     g.add_argument("--log-every", type=int, metavar="N", help="steps between train-loss records in metrics.jsonl")
     g.add_argument("--num-workers", type=int, metavar="N", help="data-loading worker processes (default 0)")
+    g.add_argument("--threads", type=int, metavar="N",
+                   help="CPU threads for torch (default: torch's, one per core). On a machine shared with other "
+                        "jobs, --threads 1 can train small models many times faster")
 
 
 def load_config_file(path):

@@ -4,7 +4,7 @@ They all go through `nlpdive.load(DIR)`, which returns the task object; each tas
 that fit it: `.evaluate(path, **reader_kw) -> dict`, `.predict(texts) -> list[dict]`,
 `.generate(prompt, ...) -> str`, `.translate(texts, beam=...) -> list[dict]`.
 """
-from nlpdive.cli.common import add_reader_args
+from nlpdive.cli.common import add_multilabel_args, add_reader_args, add_threshold_arg, multilabel_reader
 from nlpdive.errors import InputError
 
 
@@ -12,6 +12,7 @@ def register(cli):
     p = cli.add(cli.sub, "evaluate", help="metrics of a saved model on a labelled file")
     p.add_argument("model", metavar="DIR")
     add_reader_args(p)
+    add_multilabel_args(p)
     p.add_argument("--out", metavar="DIR", help="also write metrics.json (+ plots where the task has them) here")
     p.set_defaults(func=evaluate)
 
@@ -20,6 +21,7 @@ def register(cli):
     p.add_argument("texts", nargs="*", metavar="TEXT")
     add_reader_args(p, data_required=False)
     p.add_argument("--batch-size", type=_positive_int, default=256, help="texts per forward pass (default 256)")
+    add_threshold_arg(p)
     p.set_defaults(func=predict)
 
 
@@ -47,14 +49,20 @@ def _reader_kw(args):
     kw = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding") if getattr(args, k, None) is not None}
     if getattr(args, "skip_empty", False):
         kw["skip_empty"] = True
-    return kw
+    return {**kw, **multilabel_reader(args)}
+
+
+def _threshold_kw(args):
+    """--threshold, passed on only when given (a multi-label classifier's option)."""
+    return {} if args.threshold is None else {"threshold": args.threshold}
 
 
 def evaluate(args, out):
     import nlpdive
 
     model = nlpdive.load(args.model)
-    metrics = _verb(model, "evaluate", args.model)(args.data, out_dir=args.out, **_reader_kw(args))
+    metrics = _verb(model, "evaluate", args.model)(args.data, out_dir=args.out, **_threshold_kw(args),
+                                                   **_reader_kw(args))
     out.emit(metrics, _format_metrics(metrics))
 
 
@@ -68,14 +76,16 @@ def predict(args, out):
     if args.data:
         from nlpdive.data import read_examples
 
-        trained = {k: v for k, v in getattr(model, "reader", {}).items() if k != "label_column"}
+        trained = {k: v for k, v in getattr(model, "reader", {}).items()
+                   if k in ("text_column", "encoding", "skip_empty")}
         reader = {**trained, **_reader_kw(args)}  # default: the text column and encoding the model was trained with
         texts = [ex["text"] for ex in read_examples(args.data, need_labels=False, **reader)]
     else:
         texts = args.texts
-    for text, pred in zip(texts, fn(texts, batch_size=args.batch_size)):
+    for text, pred in zip(texts, fn(texts, batch_size=args.batch_size, **_threshold_kw(args))):
         probs = ", ".join(f"{k}={v:.3f}" for k, v in pred["probabilities"].items())
-        out.emit({"text": text, **pred}, f"{pred['label']}\t({probs})\t{text}")
+        shown = ("|".join(pred["labels"]) or "(none)") if "labels" in pred else pred["label"]  # multi-label: a list
+        out.emit({"text": text, **pred}, f"{shown}\t({probs})\t{text}")
 
 
 def _format_metrics(m):

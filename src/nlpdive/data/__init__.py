@@ -2,6 +2,7 @@
 
     from nlpdive.data import read_examples, LabelMap, BucketSampler, pad_batch
     examples = read_examples("train.csv.gz")          # [{"text": ..., "label": ..., "line": ...}]
+    examples, names = read_multilabel("toxic.csv", label_columns=["toxic", "insult"])  # "labels": [...]
     labels = LabelMap.fit(ex["label"] for ex in examples)
 
 BucketSampler and pad_batch need torch; they are imported on first use so that reading files stays light.
@@ -9,7 +10,7 @@ BucketSampler and pad_batch need torch; they are imported on first use so that r
 from importlib import import_module
 
 from nlpdive.data.labels import LabelMap, train_valid_split
-from nlpdive.data.readers import read_examples, read_parallel, read_texts
+from nlpdive.data.readers import read_examples, read_multilabel, read_parallel, read_texts
 
 _TORCH_NAMES = {"BucketSampler": "nlpdive.data.batching", "pad_batch": "nlpdive.data.batching"}
 
@@ -20,5 +21,5 @@ def __getattr__(name):  # PEP 562: lazy attributes of the package
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["read_examples", "read_texts", "read_parallel", "LabelMap", "train_valid_split", "BucketSampler",
+__all__ = ["read_examples", "read_multilabel", "read_texts", "read_parallel", "LabelMap", "train_valid_split", "BucketSampler",
            "pad_batch"]

@@ -4,7 +4,7 @@ from nlpdive.errors import InputError
 
 TEXT_NAMES = {"text", "sentence", "review", "comment", "content", "document", "body", "message", "tweet",
               "utterance", "sentence1"}  # and any name ending in _text (comment_text, review_text, ...)
-LABEL_NAMES = {"label", "labels", "class", "target", "sentiment", "y", "category", "polarity"}
+LABEL_NAMES = {"label", "labels", "class", "target", "sentiment", "y", "category", "polarity", "tags"}
 LONGER = 1.5  # the guessed text column must be this many times longer, on average, than the next one
 MAX_CLASSES = 100  # a column with more distinct values is not guessed as the label
 

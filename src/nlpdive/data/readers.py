@@ -1,9 +1,11 @@
 """Readers: labelled examples from CSV/TSV/JSONL/txt, streams of texts, and sentence pairs."""
 import os
 import warnings
+from functools import partial
 
 from nlpdive.data.columns import guess_label_column, guess_text_column, resolve_column
 from nlpdive.data.files import check_file, detect_format, open_text
+from nlpdive.data.labels import LabelMap
 from nlpdive.data.tables import read_table
 from nlpdive.errors import InputError
 
@@ -72,6 +74,71 @@ def _check_classes(table, label_index, examples, min_classes):
         raise InputError(f"the label column {table.columns[label_index]!r} has {len(classes)} class(es) ({shown}); "
                          f"training needs at least {min_classes}", path=table.path,
                          hint="check --label-column, or use a file with more classes")
+
+
+def read_multilabel(path, *, text_column=None, label_column=None, label_columns=None, label_sep="|", encoding=None,
+                    allow_empty_labels=False, format=None, header=None, min_labels=1, skip_empty=False):
+    """Multi-label examples [{"text": str, "labels": [str], "line": int}] and every label name, from either
+
+    - label_columns: several 0/1 columns (names or 0-based indices; Jigsaw's toxic,obscene,...): a row's labels
+      are the names of its columns holding 1 (a row of zeros has none); the label names are these columns'; or
+    - one label column (label_column, or guessed) whose cells list labels split on `label_sep` ("sports|tech");
+      the label names are those seen, in LabelMap order. A row with no label is an error unless
+      `allow_empty_labels`.
+    At least `min_labels` labels must occur in the file. Every problem is an InputError naming file and line.
+    """
+    if label_columns and label_column is not None:
+        raise InputError("give the 0/1 label columns or one label column, not both",
+                         hint="drop --label-column or --label-columns")
+    table = read_table(path, detect_format(path, format), encoding, header)
+    label_indices = [resolve_column(table, c, "--label-columns") for c in label_columns or []]
+    if not label_indices:
+        label_indices = [None if label_column is None else resolve_column(table, label_column, "--label-column")]
+    text_index = (resolve_column(table, text_column, "--text-column") if text_column is not None
+                  else guess_text_column(table, avoid=label_indices[0]))
+    if label_indices == [None]:
+        label_indices = [guess_label_column(table, text_index)]
+    if text_index in label_indices or len(set(label_indices)) < len(label_indices):
+        raise InputError("the text column and each label column must be different columns", path=path,
+                         hint="check --text-column and --label-columns")
+    rows = _drop_empty(table, text_index) if skip_empty else table.rows
+    if label_columns:
+        names = [table.columns[j] for j in label_indices]
+        read_labels = partial(_flag_labels, table, label_indices)
+    else:
+        read_labels = partial(_split_labels, table, label_indices[0], label_sep, allow_empty_labels)
+    examples = [{"text": _example(table, line, fields, text_index, None, False)["text"],
+                 "labels": read_labels(line, fields), "line": line} for line, fields in rows]
+    seen = {label for ex in examples for label in ex["labels"]}
+    if not label_columns:
+        names = LabelMap.fit(seen).labels
+    if len(seen) < min_labels:
+        raise InputError(f"{len(seen)} label(s) occur in the file; training needs at least {min_labels}",
+                         path=path, hint="check the label columns, or use a file with more labelled rows")
+    return examples, names
+
+
+def _flag_labels(table, indices, line, fields):
+    """The names of the 0/1 columns holding 1."""
+    labels = []
+    for j in indices:
+        value = (fields[j] or "").strip()
+        if value not in ("0", "1"):
+            raise InputError(f"column {table.columns[j]!r} holds {value!r}; a label column holds 0 or 1",
+                             path=table.path, line=line,
+                             hint="fix the value, or leave the column out of --label-columns")
+        if value == "1":
+            labels.append(table.columns[j])
+    return labels
+
+
+def _split_labels(table, index, sep, allow_empty, line, fields):
+    """The labels listed in one cell, split on `sep`; duplicates kept once, in order."""
+    labels = list(dict.fromkeys(part.strip() for part in (fields[index] or "").split(sep) if part.strip()))
+    if not labels and not allow_empty:
+        raise InputError(f"no label in column {table.columns[index]!r}", path=table.path, line=line,
+                         hint="give every row a label, or allow rows without one (--allow-empty-labels)")
+    return labels
 
 
 def read_texts(paths, *, encoding=None, mode="line", text_column=None):

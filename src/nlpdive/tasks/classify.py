@@ -6,6 +6,12 @@
     clf.evaluate("test.tsv")                     # accuracy, macro and per-class P/R/F1, confusion matrix
     clf.save("runs/sentiment"); nlpdive.load("runs/sentiment")
 
+Multi-label (several labels per text, e.g. Jigsaw's toxic/obscene/insult): labels are lists of label names,
+the model has one logit per label, the loss is binary cross-entropy and a label is predicted when its sigmoid
+reaches `threshold`:
+    clf = Classifier.fit(texts, [["toxic", "insult"], [], ...], ClassifyConfig(multi_label=True))
+    clf.predict(["you idiot"])                   # [{"labels": ["insult", "toxic"], "probabilities": {...}}]
+
 The recipe: read examples (nlpdive.data) -> features (a Vectorizer of word n-grams for the bag-of-words model,
 a TextPipeline of token ids for the sequence models) -> model (nlpdive.models) -> cross-entropy, optionally
 class-weighted -> the Trainer (validation metrics, early stopping, keep-best) -> metrics.json +
@@ -36,6 +42,15 @@ TRAIN_DEFAULTS = {
 }
 
 
+def train_defaults(settings):
+    """TRAIN_DEFAULTS of the settings' model family; multi-label runs watch validation micro-F1 instead, with a
+    patience of at least 2 (F1 at a threshold moves in steps and often ties early on)."""
+    defaults = TRAIN_DEFAULTS[settings.family]
+    if not settings.multi_label:
+        return defaults
+    return {**defaults, "monitor": "micro_f1", "patience": max(2, defaults["patience"])}
+
+
 @dataclass
 class ClassifyConfig:
     """What to build; every field is also a `nlpdive train classify` flag (dashes for underscores)."""
@@ -58,7 +73,11 @@ class ClassifyConfig:
     embeddings: str | None = None      # pretrained word vectors (GloVe/word2vec file or an nlpdive vectors dir)
     freeze_embeddings: bool = False
     # loss
-    class_weights: bool = False        # weight classes by inverse frequency (imbalanced data)
+    class_weights: bool = False        # weight classes by inverse frequency (imbalanced data); multi-label: each
+    #                                    label's positives by negatives / positives (BCE pos_weight)
+    # multi-label: one sigmoid per label; a label is predicted when its probability reaches the threshold
+    multi_label: bool = False
+    threshold: float = 0.5
 
     def __post_init__(self):
         for name, allowed in (("model", MODELS), ("features", FEATURES)):
@@ -74,6 +93,12 @@ class ClassifyConfig:
         for name in ("ngrams", "min_df", "embed_dim", "layers", "max_len", "min_freq"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise InputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        if not 0 < self.threshold < 1:
+            raise InputError(f"--threshold must be between 0 and 1, got {self.threshold}")
+        if self.multi_label and self.features == "nb":
+            raise InputError("--features nb needs two classes, not multi-label data", hint="use --features tfidf")
+        if self.multi_label and self.features == "auto":
+            self.features = "tfidf"
 
     @property
     def family(self):
@@ -187,11 +212,11 @@ def _bow_kind(features, n_classes):
 
 
 def _collate_labelled(collate, batch):
-    """[(item, label)] -> (*model inputs, labels [B])."""
+    """[(item, label)] -> (*model inputs, labels): class ids (ints) -> long [B]; multi-hot rows -> float [B, K]."""
     import torch
 
     items, labels = zip(*batch)
-    return (*collate(list(items)), torch.tensor(labels, dtype=torch.long))
+    return (*collate(list(items)), torch.tensor(labels))
 
 
 # ---- models --------------------------------------------------------------------------------------------------
@@ -280,9 +305,15 @@ def _new_model(settings, feats, n_classes, vecs, log):
 
 
 def _criterion(settings, y, n_classes):
-    """Cross-entropy; with class_weights, weights n / (k * count(class)) (scikit-learn's "balanced")."""
+    """Cross-entropy; with class_weights, weights n / (k * count(class)) (scikit-learn's "balanced").
+    Multi-label (y: multi-hot [N, K]): binary cross-entropy on each label's logit; with class_weights, a label's
+    positives weigh negatives / positives (pos_weight)."""
     import torch
 
+    if settings.multi_label:
+        positives = y.sum(axis=0)
+        pos_weight = (len(y) - positives) / positives.clip(min=1) if settings.class_weights else None
+        return torch.nn.BCEWithLogitsLoss(pos_weight=None if pos_weight is None else torch.tensor(pos_weight))
     weight = None
     if settings.class_weights:
         counts = np.bincount(y, minlength=n_classes).clip(min=1)
@@ -315,6 +346,27 @@ def classification_metrics(y_true, y_pred, labels):
     }
 
 
+def multilabel_metrics(y_true, y_pred, labels):
+    """Multi-label metrics of multi-hot [N, K] arrays: micro and macro precision/recall/F1, per-label
+    precision/recall/F1/support, subset accuracy (every label of a text right) and Hamming loss (the share of
+    wrong text-label decisions)."""
+    from sklearn.metrics import accuracy_score, hamming_loss, precision_recall_fscore_support
+
+    y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    p, r, f, n = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    mp, mr, mf, _ = precision_recall_fscore_support(y_true, y_pred, average="micro", zero_division=0)
+    return {
+        "examples": int(len(y_true)),
+        "micro_precision": float(mp), "micro_recall": float(mr), "micro_f1": float(mf),
+        "macro_precision": float(p.mean()), "macro_recall": float(r.mean()), "macro_f1": float(f.mean()),
+        "subset_accuracy": float(accuracy_score(y_true, y_pred)) if len(y_true) else 0.0,
+        "hamming_loss": float(hamming_loss(y_true, y_pred)) if len(y_true) else 0.0,
+        "per_label": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(n[i])}
+                      for i, lab in enumerate(labels)},
+        "labels": list(labels),
+    }
+
+
 def plot_confusion(metrics, path=None, title="confusion matrix"):
     """The confusion matrix as a matplotlib Figure (saved to `path` when given)."""
     from matplotlib.figure import Figure
@@ -333,13 +385,14 @@ def plot_confusion(metrics, path=None, title="confusion matrix"):
 
 
 def write_metrics(metrics, out_dir):
-    """out_dir/metrics.json + out_dir/confusion_matrix.png."""
+    """out_dir/metrics.json + out_dir/confusion_matrix.png (single-label metrics)."""
     from nlpdive.artifacts import write_json
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / "metrics.json", metrics)
-    plot_confusion(metrics, out_dir / "confusion_matrix.png")
+    if "confusion_matrix" in metrics:
+        plot_confusion(metrics, out_dir / "confusion_matrix.png")
 
 
 # ---- the task object -------------------------------------------------------------------------------------------
@@ -354,20 +407,21 @@ class Classifier:
 
     # -- training
     @classmethod
-    def fit(cls, texts, labels, settings=None, train_cfg=None, valid=None, out_dir=None, resume=False, log=None):
-        """Train on texts + labels (any hashable labels, turned into strings). `train_cfg`: a TrainConfig
-        (default: TRAIN_DEFAULTS for the model); `valid`: (texts, labels) for validation metrics, early stopping
-        and keep-best; `out_dir`: the run directory (metrics.jsonl, loss.png, checkpoints); `log(message)`."""
+    def fit(cls, texts, labels, settings=None, train_cfg=None, valid=None, out_dir=None, resume=False, log=None,
+            label_names=None):
+        """Train on texts + labels (any hashable labels, turned into strings; multi-label: a list of labels per
+        text). `train_cfg`: a TrainConfig (default: train_defaults(settings)); `valid`: (texts, labels) for
+        validation metrics, early stopping and keep-best; `out_dir`: the run directory (metrics.jsonl, loss.png,
+        checkpoints); `log(message)`; `label_names`: every label, in order (default: those in `labels`)."""
         import torch
 
-        from nlpdive.data import LabelMap
         from nlpdive.train import TrainConfig, Trainer
 
         settings = settings or ClassifyConfig()
-        train_cfg = train_cfg or TrainConfig(**TRAIN_DEFAULTS[settings.family])
+        train_cfg = train_cfg or TrainConfig(**train_defaults(settings))
         vecs, settings = _load_vectors(settings)
-        label_map = LabelMap.fit(labels)
-        y = np.array([label_map.encode(lab) for lab in labels])
+        label_map = _label_map(labels, settings.multi_label, label_names)
+        y = encode_labels(label_map, labels, settings.multi_label)
         feats, train_items = (BagOfWords if settings.family == "bow" else TokenIds).fit(texts, y, settings,
                                                                                        len(label_map))
         torch.manual_seed(train_cfg.seed)
@@ -380,11 +434,13 @@ class Classifier:
         sampler = None if settings.family == "bow" else partial(_bucket_sampler, feats.lengths(train_items))
         valid_data = None
         if valid is not None:
-            valid_data = list(zip(feats.items(valid[0]), [label_map.encode(lab) for lab in valid[1]]))
+            valid_y = encode_labels(label_map, valid[1], settings.multi_label)
+            valid_data = list(zip(feats.items(valid[0]), valid_y.tolist()))
+        threshold = settings.threshold if settings.multi_label else None
         clf.train_result = trainer.fit(
             list(zip(train_items, y.tolist())), partial(_collate_labelled, feats.collate),
             loss_fn=lambda net, batch: criterion(net(*batch[:-1]), batch[-1]),
-            valid_data=valid_data, evaluate_fn=partial(_evaluate_loader, criterion),
+            valid_data=valid_data, evaluate_fn=partial(_evaluate_loader, criterion, threshold=threshold),
             batch_sampler_fn=sampler)
         clf.model.cpu().eval()
         return clf
@@ -406,35 +462,63 @@ class Classifier:
         return out
 
     def predict_proba(self, texts, batch_size=256):
+        """[N, C] probabilities: a softmax over the classes; multi-label: each label's sigmoid."""
         z = self.logits(texts, batch_size)
+        if self.settings.multi_label:
+            return 1.0 / (1.0 + np.exp(-z))
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
-    def predict(self, texts, batch_size=256):
-        """[{"label": str, "probabilities": {label: p}}] per text."""
+    def predict(self, texts, batch_size=256, threshold=None):
+        """[{"label": str, "probabilities": {label: p}}] per text; multi-label: {"labels": [each label whose
+        probability reaches `threshold` (default: the model's)], "probabilities": {label: p}}."""
         if isinstance(texts, str):
             texts = [texts]
+        threshold = self._threshold(threshold)
         probs = self.predict_proba(texts, batch_size)
-        return [{"label": self.labels.decode(int(p.argmax())),
-                 "probabilities": {lab: round(float(x), 6) for lab, x in zip(self.labels.labels, p)}} for p in probs]
+        names = self.labels.labels
+        predictions = []
+        for p in probs:
+            probabilities = {lab: round(float(x), 6) for lab, x in zip(names, p)}
+            if self.settings.multi_label:
+                predictions.append({"labels": [lab for lab, x in zip(names, p) if x >= threshold],
+                                    "probabilities": probabilities})
+            else:
+                predictions.append({"label": self.labels.decode(int(p.argmax())), "probabilities": probabilities})
+        return predictions
 
-    def score(self, texts, labels, batch_size=256):
-        """Metrics on in-memory texts + labels (see classification_metrics)."""
-        y = [self.labels.encode(lab) for lab in labels]
+    def score(self, texts, labels, batch_size=256, threshold=None):
+        """Metrics on in-memory texts + labels (see classification_metrics; multi-label: multilabel_metrics)."""
+        threshold = self._threshold(threshold)
+        y = encode_labels(self.labels, labels, self.settings.multi_label)
+        if self.settings.multi_label:
+            return multilabel_metrics(y, self.predict_proba(texts, batch_size) >= threshold, self.labels.labels)
         pred = self.logits(texts, batch_size).argmax(axis=1)
-        return classification_metrics(y, pred.tolist(), self.labels.labels)
+        return classification_metrics(y.tolist(), pred.tolist(), self.labels.labels)
 
-    def evaluate(self, path, out_dir=None, batch_size=256, **reader_kw):
+    def evaluate(self, path, out_dir=None, batch_size=256, threshold=None, **reader_kw):
         """Metrics on a labelled file (reader flags default to the training file's); with `out_dir`, also
-        metrics.json and confusion_matrix.png there."""
-        from nlpdive.data import read_examples
-
-        examples = read_examples(path, **{**self.reader, **reader_kw}, min_classes=1)
-        metrics = self.score([ex["text"] for ex in examples], [ex["label"] for ex in examples], batch_size)
+        metrics.json and confusion_matrix.png (single-label) there."""
+        reader = {**self.reader, **reader_kw}
+        given = sorted(set(reader) & set(MULTILABEL_READER))
+        if given and not self.settings.multi_label:
+            raise InputError(f"--{given[0].replace('_', '-')} is for multi-label models", hint="leave it out")
+        examples, _ = read_labelled(path, reader, self.settings.multi_label, training=False)
+        metrics = self.score(*_unzip(examples, self.settings.multi_label), batch_size, threshold)
         metrics = {"data": str(path), **metrics}
         if out_dir is not None:
             write_metrics(metrics, out_dir)
         return metrics
+
+    def _threshold(self, threshold):
+        """The given threshold (multi-label models only), else the model's."""
+        if threshold is None:
+            return self.settings.threshold
+        if not self.settings.multi_label:
+            raise InputError("--threshold is for multi-label models", hint="leave it out")
+        if not 0 < threshold < 1:
+            raise InputError(f"--threshold must be between 0 and 1, got {threshold}")
+        return threshold
 
     # -- saved model directory
     def save(self, path):
@@ -475,18 +559,24 @@ def _bucket_sampler(lengths, dataset, batch_size, epoch_seed, rank, world):
     return BucketSampler(lengths, batch_size, seed=epoch_seed, num_replicas=world, rank=rank)
 
 
-def _evaluate_loader(criterion, model, loader):
-    """Validation loss, accuracy and macro-F1 for the Trainer (early stopping may monitor any of them)."""
+def _evaluate_loader(criterion, model, loader, threshold=None):
+    """Validation metrics for the Trainer (early stopping may monitor any of them): loss, accuracy and macro-F1;
+    multi-label (with a threshold): loss, micro- and macro-F1, subset accuracy and Hamming loss."""
     from sklearn.metrics import f1_score
 
     total, preds, golds = 0.0, [], []
     for batch in loader:
         logits = model(*batch[:-1])
         total += criterion(logits, batch[-1]).item() * len(batch[-1])
-        preds += logits.argmax(-1).tolist()
-        golds += batch[-1].tolist()
-    return {"valid_loss": total / max(1, len(golds)), "accuracy": float(np.mean(np.array(preds) == np.array(golds))),
-            "macro_f1": float(f1_score(golds, preds, average="macro", zero_division=0))}
+        preds.append((logits.argmax(-1) if threshold is None else logits.float().sigmoid() >= threshold).cpu().numpy())
+        golds.append(batch[-1].cpu().numpy())
+    golds, preds = np.concatenate(golds), np.concatenate(preds)
+    loss = {"valid_loss": total / max(1, len(golds))}
+    if threshold is None:
+        return {**loss, "accuracy": float(np.mean(preds == golds)),
+                "macro_f1": float(f1_score(golds, preds, average="macro", zero_division=0))}
+    m = multilabel_metrics(golds, preds, range(golds.shape[1]))
+    return {**loss, **{k: m[k] for k in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss")}}
 
 
 # ---- whole runs: train from files, cross-validate ---------------------------------------------------------------
@@ -494,25 +584,27 @@ def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=0.1, o
           reader=None, log=None):
     """Read `data` (and `valid`, a file, or hold out `valid_split` of data), fit, write metrics.json +
     confusion_matrix.png for the validation set, save the model in `out_dir`; returns the Classifier."""
-    from nlpdive.data import read_examples, train_valid_split
+    from nlpdive.data import train_valid_split
     from nlpdive.train import dist_info
 
     reader = reader or {}
-    examples = read_examples(data, **reader)
+    multi = settings is not None and settings.multi_label
+    examples, names = read_labelled(data, reader, multi)
     if valid is not None:
-        valid_examples = read_examples(valid, **reader, min_classes=1)
-    elif valid_split:
+        valid_examples, _ = read_labelled(valid, reader, multi, training=False)
+    elif valid_split:  # multi-label examples have no single "label": a plain random split
         examples, valid_examples = train_valid_split(examples, valid_split, seed=(train_cfg.seed if train_cfg else 0))
     else:
         valid_examples = []
-    if valid is None and valid_examples:  # a split can leave a rare class only in validation: train on it instead
+    if valid is None and valid_examples and not multi:  # a rare class left only in validation: train on it instead
         seen = {ex["label"] for ex in examples}
         examples += [ex for ex in valid_examples if ex["label"] not in seen]
         valid_examples = [ex for ex in valid_examples if ex["label"] in seen]
-    texts, labels = _unzip(examples)
-    valid_pair = _unzip(valid_examples) if valid_examples else None
+    texts, labels = _unzip(examples, multi)
+    valid_pair = _unzip(valid_examples, multi) if valid_examples else None
     start = time.perf_counter()
-    clf = Classifier.fit(texts, labels, settings, train_cfg, valid=valid_pair, out_dir=out_dir, resume=resume, log=log)
+    clf = Classifier.fit(texts, labels, settings, train_cfg, valid=valid_pair, out_dir=out_dir, resume=resume, log=log,
+                         label_names=names)
     clf.reader = reader
     clf.metrics = {"train_examples": len(texts), "train_seconds": round(time.perf_counter() - start, 2)}
     if valid_pair:
@@ -520,30 +612,86 @@ def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=0.1, o
     if not dist_info().is_main:  # under torchrun, rank 0 alone writes the model directory
         return clf
     clf.save(out_dir)
-    if valid_pair:
+    if valid_pair and not multi:
         plot_confusion(clf.metrics, Path(out_dir) / "confusion_matrix.png", title="validation set")
     return clf
 
 
 def cross_validate(texts, labels, k=10, *, settings=None, train_cfg=None, seed=0):
-    """Stratified K-fold cross-validation (MR's standard protocol): accuracy and macro-F1 per fold, mean and std."""
-    from sklearn.model_selection import StratifiedKFold
+    """Stratified K-fold cross-validation (MR's standard protocol): accuracy and macro-F1 per fold, mean and std.
+    Multi-label: plain K-fold, micro- and macro-F1."""
+    from sklearn.model_selection import KFold, StratifiedKFold
 
     if k < 2:
         raise InputError(f"--cv {k}: cross-validation needs at least 2 folds", hint="e.g. --cv 10")
-    texts, labels = np.array(texts, dtype=object), np.array(labels, dtype=object)
+    multi = settings is not None and settings.multi_label
+    names = _label_map(labels, True).labels if multi else None  # every fold knows every label
+    keys = headline_metrics(settings)
     folds = []
-    for train_idx, test_idx in StratifiedKFold(k, shuffle=True, random_state=seed).split(texts, labels):
-        clf = Classifier.fit(list(texts[train_idx]), list(labels[train_idx]), settings, train_cfg)
-        m = clf.score(list(texts[test_idx]), list(labels[test_idx]))
-        folds.append({"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]})
+    for train_idx, test_idx in (KFold if multi else StratifiedKFold)(k, shuffle=True, random_state=seed).split(
+            texts, None if multi else labels):
+        clf = Classifier.fit([texts[i] for i in train_idx], [labels[i] for i in train_idx], settings, train_cfg,
+                             label_names=names)
+        m = clf.score([texts[i] for i in test_idx], [labels[i] for i in test_idx])
+        folds.append({key: m[key] for key in keys})
     summary = {f"{key}_{stat}": float(fn([f[key] for f in folds]))
-               for key in ("accuracy", "macro_f1") for stat, fn in (("mean", np.mean), ("std", np.std))}
+               for key in keys for stat, fn in (("mean", np.mean), ("std", np.std))}
     return {"folds": folds, "k": k, **summary}
 
 
-def _unzip(examples):
-    return [ex["text"] for ex in examples], [ex["label"] for ex in examples]
+def headline_metrics(settings):
+    """The headline metrics (cross_validate reports them): accuracy and macro-F1; multi-label: micro- and macro-F1."""
+    return ("micro_f1", "macro_f1") if settings is not None and settings.multi_label else ("accuracy", "macro_f1")
+
+
+# ---- labels: files -> examples -> class ids or multi-hot rows ------------------------------------------------------
+MULTILABEL_READER = ("label_columns", "label_sep", "allow_empty_labels")  # read_multilabel's own reader options
+
+
+def read_labelled(path, reader, multi_label, training=True):
+    """(examples, label names or None) of a labelled file; a validation or test file may lack some classes."""
+    from nlpdive.data import read_examples, read_multilabel
+
+    if multi_label:
+        return read_multilabel(path, **reader, min_labels=1 if training else 0)
+    return read_examples(path, **reader, min_classes=2 if training else 1), None
+
+
+def _label_map(labels, multi_label, names=None):
+    """LabelMap of `names`, else of the labels seen (multi-label: in any text's list)."""
+    from nlpdive.data import LabelMap
+
+    if names is not None:
+        return LabelMap(names)
+    if multi_label:
+        _check_label_lists(labels)
+        label_map = LabelMap.fit(lab for labs in labels for lab in labs)
+        if not len(label_map):
+            raise InputError("no text has a label", hint="give some texts a label")
+        return label_map
+    return LabelMap.fit(labels)
+
+
+def encode_labels(label_map, labels, multi_label):
+    """Class ids [N] (int64); multi-label: multi-hot rows [N, K] (float32) from lists of labels."""
+    if not multi_label:
+        return np.array([label_map.encode(lab) for lab in labels], dtype=np.int64)
+    _check_label_lists(labels)
+    y = np.zeros((len(labels), len(label_map)), dtype=np.float32)
+    for i, labs in enumerate(labels):
+        y[i, [label_map.encode(lab) for lab in labs]] = 1.0
+    return y
+
+
+def _check_label_lists(labels):
+    if any(isinstance(labs, str) or labs is None for labs in labels):
+        raise InputError("multi-label data needs a list of labels per text", hint='e.g. ["toxic", "insult"] or []')
+
+
+def _unzip(examples, multi_label=False):
+    """(texts, labels) of examples; multi-label: a list of labels per text."""
+    key = "labels" if multi_label else "label"
+    return [ex["text"] for ex in examples], [ex[key] for ex in examples]
 
 
 # ---- the tour ----------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ class Word2VecSettings:
     lr: float = None  # default 0.025 (skip-gram) / 0.05 (CBOW), as word2vec.c
     min_lr_fraction: float = 1e-4  # the rate decays linearly to lr * this
     batch_size: int = None  # pairs (skip-gram, default 2048) or centre words (CBOW, default 512) per SGD step;
-    # updates are summed, so much bigger batches overshoot on frequent words
+    # a word's updates in a step are summed, up to a learning rate of Word2Vec.sgd_step's max_rate
     group: int = 16  # consecutive pairs sharing one draw of negatives
     cbow: bool = False
     seed: int = 0

@@ -30,6 +30,7 @@ class TrainConfig:
     # hardware and reproducibility
     precision: str = "fp32"
     device: str = "auto"
+    threads: int | None = None      # torch CPU threads (set by the Trainer, for the process); None: torch's default
     seed: int = 0
     # evaluation, early stopping, checkpoints, logging
     eval_every: int | None = None   # None: at each epoch end; N: every N optimizer steps (and at each epoch end)
@@ -46,7 +47,8 @@ class TrainConfig:
             if getattr(self, name) not in allowed:
                 flag = "--" + name.replace("_", "-")
                 raise InputError(f"{flag} {getattr(self, name)!r} is not one of {', '.join(allowed)}")
-        positive = ("epochs", "batch_size", "accum", "log_every", "keep_checkpoints", "eval_every", "checkpoint_every")
+        positive = ("epochs", "batch_size", "accum", "log_every", "keep_checkpoints", "eval_every", "checkpoint_every",
+                    "threads")
         for name in positive:
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -94,6 +94,10 @@ class Trainer:
         if resume and out_dir is None:
             raise InputError("--resume needs --out DIR, the run directory to continue")
         self.cfg = cfg or TrainConfig()
+        if self.cfg.threads:  # process-wide, like the seeds: prediction after training keeps it too
+            import torch
+
+            torch.set_num_threads(self.cfg.threads)
         self.dist = dist_info()
         self.is_main = self.dist.is_main
         self.device = select_device(self.cfg.device, self.dist.local_rank)

@@ -1,0 +1,212 @@
+"""NgramCounter: scikit-learn CountVectorizer's document x n-gram matrix (the same features in the same order,
+the same min_df / max_features / binary rules), computed with numpy on token ids instead of n-gram strings.
+
+Each text is tokenized once (in Python: our regex is as fast as it gets there); the tokens become int ids in one
+C-level dict pass; an n-gram ending at token i is the key (id of the (n-1)-gram ending at i-1) * V + (id of token
+i), so each order n is one `np.unique` over int64 keys, and the counts are one COO -> CSR conversion. Token ids are
+ranks in string order, so sorting the n-grams' id tuples sorts their names; a name is built once per n-gram.
+"""
+import itertools
+import operator
+from collections import defaultdict
+
+import numpy as np
+
+
+class NgramCounter:
+    """`tokenize(text) -> tokens` (tokens without spaces: an n-gram's name is its tokens joined by a space).
+    `features`: the n-gram names in column order (sorted); give them to skip fitting (a saved Vectorizer)."""
+
+    def __init__(self, tokenize, ngram_range=(1, 1), min_df=1, max_features=None, binary=False, features=None):
+        self.tokenize, self.ngram_range = tokenize, ngram_range
+        self.min_df, self.max_features, self.binary = min_df, max_features, binary
+        self.features = features
+        self._index = None if features is None else _Index.from_features(features, ngram_range[1])
+
+    def fit_transform(self, texts):
+        """The count (or 0/1) matrix [N, F], CSR float32; sets `features`. ValueError if no n-gram is left."""
+        from tqdm.auto import tqdm
+
+        stoi = defaultdict()
+        stoi.default_factory = stoi.__len__  # a new token gets the next id, all in C
+        token_lists = [self.tokenize(t) for t in tqdm(texts, desc="n-grams", unit=" texts", disable=None)]
+        ids, pos, doc = _token_ids(token_lists, lambda tokens: map(stoi.__getitem__, tokens))
+        if not len(ids):
+            raise ValueError("empty vocabulary: the texts have no tokens")
+        vocab, ids = _rank(list(stoi), ids)
+        tables = []
+        at = _walk(ids, pos, self.ngram_range[1], len(vocab), _fitting_find(tables))
+        tuples = _tuples(tables, len(vocab))
+        lo = self.ngram_range[0]
+        features = np.flatnonzero(np.concatenate([np.full(len(t), n >= lo) for n, t in enumerate(tables, 1)]))
+        order, names = _sorted_names(tables, tuples[features], vocab, lo)
+        column = np.full(len(tuples), -1)
+        column[features[order]] = np.arange(len(order))
+        columns = np.split(column, np.cumsum([len(t) for t in tables[:-1]]))
+        X = _matrix(doc, [np.append(columns[n - 1], -1)[a] for n, a in enumerate(at, 1) if n >= lo],
+                    len(token_lists), len(order))
+        if self.binary:
+            X.data.fill(1)
+        keep = self._keep(X, len(token_lists))
+        if not len(keep):
+            raise ValueError("after pruning, no n-grams remain: lower min_df")
+        if len(keep) < len(order):
+            X, names = X[:, keep], [names[i] for i in keep]
+        self.features = names
+        self._index = _Index(vocab, tuples[features[order[keep]]])
+        return X
+
+    def transform(self, texts):
+        token_lists = [self.tokenize(t) for t in texts]
+        ids, pos, doc = _token_ids(token_lists, self._index.ids_of)
+        at = _walk(ids, pos, self.ngram_range[1], self._index.n_tokens, self._index.find)
+        X = _matrix(doc, [self._index.columns[n - 1][a] for n, a in enumerate(at, 1) if n >= self.ngram_range[0]],
+                    len(token_lists), len(self.features))
+        if self.binary:
+            X.data.fill(1)
+        return X
+
+    def _keep(self, X, n_docs):
+        """Columns kept by min_df and max_features, exactly as CountVectorizer._limit_features picks them."""
+        dfs = np.bincount(X.indices, minlength=X.shape[1])
+        min_count = self.min_df if isinstance(self.min_df, int) else self.min_df * n_docs
+        mask = dfs >= min_count
+        if self.max_features is not None and mask.sum() > self.max_features:
+            tfs = np.asarray(X.sum(axis=0)).ravel()
+            top = (-tfs[mask]).argsort()[: self.max_features]
+            mask = np.zeros(len(dfs), dtype=bool)
+            mask[np.flatnonzero(dfs >= min_count)[top]] = True
+        return np.flatnonzero(mask)
+
+
+class _Index:
+    """A fitted vocabulary for transform: token -> id, and per n-gram order n the sorted keys of the n-grams
+    needed (the features and their prefixes) with their columns (-1: only a prefix)."""
+
+    def __init__(self, vocab, tuples):
+        """vocab: tokens in string order; tuples [F, hi]: each feature's token ids, -1 past its end."""
+        self.stoi = {t: i for i, t in enumerate(vocab)}
+        self.n_tokens = len(vocab)
+        lengths = (tuples >= 0).sum(axis=1)
+        self.keys, self.columns = [], []
+        prefix_ids = np.zeros(len(tuples), dtype=np.int64)  # each feature's (n-1)-gram id
+        for n in range(1, tuples.shape[1] + 1):
+            longer = lengths >= n
+            keys = prefix_ids[longer] * self.n_tokens + tuples[longer, n - 1]
+            table = np.unique(keys)
+            prefix_ids[longer] = np.searchsorted(table, keys)
+            columns = np.full(len(table) + 1, -1)  # the extra last entry: the column of "not found" (-1)
+            columns[prefix_ids[lengths == n]] = np.flatnonzero(lengths == n)
+            self.keys.append(table)
+            self.columns.append(columns)
+
+    @classmethod
+    def from_features(cls, features, hi):
+        """From the feature names alone (a saved Vectorizer)."""
+        split = [f.split(" ") for f in features]
+        vocab = sorted({t for tokens in split for t in tokens})
+        stoi = {t: i for i, t in enumerate(vocab)}
+        tuples = np.full((len(features), hi), -1, dtype=np.int64)
+        for row, tokens in zip(tuples, split):
+            row[: len(tokens)] = [stoi[t] for t in tokens]
+        return cls(vocab, tuples)
+
+    def ids_of(self, tokens):
+        return map(self.stoi.get, tokens, itertools.repeat(-1))
+
+    def find(self, n, keys):
+        """The ids of these n-gram keys in the order-n table, -1 for those not in it."""
+        table = self.keys[n - 1]
+        j = np.searchsorted(table, keys)
+        found = j < len(table)
+        found[found] = table[j[found]] == keys[found]
+        return np.where(found, j, -1)
+
+
+def _fitting_find(tables):
+    """A `find` for _walk while fitting: every n-gram is new; its table goes to `tables`."""
+    def find(n, keys):
+        if n == 1:  # fitting, every token id 0..V-1 is there
+            tables.append(np.arange(keys.max() + 1))
+            return keys
+        table, inverse = np.unique(keys, return_inverse=True)
+        tables.append(table)
+        return inverse
+    return find
+
+
+def _token_ids(token_lists, ids_of):
+    """(ids [T] of all tokens, pos [T]: each token's position in its text, doc [T]: its text's number);
+    ids_of(tokens) -> their ids."""
+    lengths = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
+    ids = np.fromiter(ids_of(itertools.chain.from_iterable(token_lists)), np.int64, int(lengths.sum()))
+    doc = np.repeat(np.arange(len(token_lists)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    return ids, np.arange(len(ids)) - starts[doc], doc
+
+
+def _rank(vocab, ids):
+    """Renumber tokens in string order: (sorted vocab, ids as ranks)."""
+    order = sorted(range(len(vocab)), key=vocab.__getitem__)
+    rank = np.empty(len(vocab), dtype=np.int64)
+    rank[order] = np.arange(len(vocab))
+    return [vocab[i] for i in order], rank[ids]
+
+
+def _walk(ids, pos, hi, n_tokens, find):
+    """[at_1, ..., at_hi]: at_n[i] = the id of the n-gram ending at token i (-1: none, or unknown).
+    find(n, keys) gives the ids of order-n keys; a token's key is its id, an n-gram's (n-1)-gram id * V + its last
+    token's id."""
+    at = []
+    for n in range(1, hi + 1):
+        keys = ids
+        ok = (ids >= 0) & (pos >= n - 1)
+        if n > 1:
+            previous = np.concatenate([[-1], at[-1][:-1]])  # the (n-1)-gram ending one token earlier
+            ok &= previous >= 0
+            keys = previous * n_tokens + ids
+        level = np.full(len(ids), -1)
+        level[ok] = find(n, keys[ok])
+        at.append(level)
+    return at
+
+
+def _tuples(tables, n_tokens):
+    """[G, hi] token ids of every n-gram in the tables (order 1 first), -1 past an n-gram's end."""
+    hi = len(tables)
+    rows = [np.full((len(t), hi), -1, dtype=np.int64) for t in tables]
+    rows[0][:, 0] = tables[0]
+    for n in range(2, hi + 1):
+        parent, last = np.divmod(tables[n - 1], n_tokens)
+        rows[n - 1][:, : n - 1] = rows[n - 2][parent, : n - 1]
+        rows[n - 1][:, n - 1] = last
+    return np.concatenate(rows)
+
+
+def _sorted_names(tables, tuples, vocab, lo):
+    """(order: the order >= lo n-grams, numbered from 0, sorted by name; their names in that order). Ids are string
+    ranks, so sorting the id tuples (shorter first on a tie) sorts the names, unless a token ends in a control
+    character (below " "): then the names are sorted as strings."""
+    names = [vocab]
+    for table in tables[1:]:
+        parent, last = np.divmod(table, len(vocab))
+        names.append([f"{names[-1][p]} {vocab[t]}" for p, t in zip(parent.tolist(), last.tolist())])
+    names = list(itertools.chain.from_iterable(names[lo - 1:]))
+    order = np.lexsort(tuples.T[::-1])
+    names = [names[i] for i in order.tolist()]
+    if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
+        resort = sorted(range(len(names)), key=names.__getitem__)
+        order, names = order[resort], [names[i] for i in resort]
+    return order, names
+
+
+def _matrix(doc, columns, n_docs, n_features):
+    """CSR float32 [N, F] counting each (text, column) pair; columns: per n-gram order, each token's column
+    (-1: none)."""
+    from scipy.sparse import csr_matrix
+
+    rows = np.concatenate([doc[c >= 0] for c in columns])
+    cols = np.concatenate([c[c >= 0] for c in columns])
+    X = csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(n_docs, n_features))
+    X.sum_duplicates()
+    return X
