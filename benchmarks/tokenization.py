@@ -8,6 +8,9 @@ Rows (each ratio = nlpdive speed / peer speed; >= 1 means nlpdive is as fast or 
            called directly on the raw texts (and vs `encode_batch_fast`, HF's no-offsets variant).
   word:    TextPipeline(tokenizer="word").tokenize (lower-case + our regex) vs scikit-learn's
            CountVectorizer().build_analyzer() (lower-case + its regex): both pure-Python word tokenizers.
+  n-grams: Vectorizer("binary", (1, 2)).fit_transform (our tokens -> numpy n-gram counting, the bag-of-words
+           classifier's features) vs NBSVM's CountVectorizer(ngram_range=(1, 2), binary=True).fit_transform (its
+           regex, n-gram strings counted in a dict); "tokens/s" counts the matrix's non-zeros there.
 (This file is not called tokenize.py: a script of that name shadows the standard library's `tokenize` module
 for every script in this folder.)
 """
@@ -41,7 +44,7 @@ def best_times(runs, repeats):
 
 
 def count(batch):
-    return sum(map(len, batch))
+    return batch.nnz if hasattr(batch, "nnz") else sum(map(len, batch))
 
 
 def main():
@@ -54,7 +57,7 @@ def main():
 
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from nlpdive.text import TextPipeline, load_gpt2_tokenizer
+    from nlpdive.text import TextPipeline, Vectorizer, load_gpt2_tokenizer
 
     texts = read_imdb(args.data, args.limit)
     gpt2 = load_gpt2_tokenizer(args.gpt2)
@@ -64,6 +67,7 @@ def main():
     assert pipe.encode_batch(sample) == [e.ids for e in hf.encode_batch([pipe.normalizer(t) for t in sample],
                                                                          add_special_tokens=False)]
     word_pipe, sk_analyzer = TextPipeline(tokenizer="word"), CountVectorizer().build_analyzer()
+    nbsvm_counts = CountVectorizer(ngram_range=(1, 2), binary=True, token_pattern=r"(?u)\b\w+\b|[^\w\s]")
 
     runs = {
         "nlpdive TextPipeline.encode_batch (GPT-2)": lambda: pipe.encode_batch(texts),
@@ -71,6 +75,8 @@ def main():
         "HF Tokenizer.encode_batch_fast (GPT-2)": lambda: [e.ids for e in hf.encode_batch_fast(texts)],
         "nlpdive TextPipeline.tokenize (word)": lambda: [word_pipe.tokenize(t) for t in texts],
         "sklearn CountVectorizer analyzer (word)": lambda: [sk_analyzer(t) for t in texts],
+        "nlpdive Vectorizer binary 1-2 fit_transform": lambda: Vectorizer("binary", (1, 2)).fit_transform(texts),
+        "sklearn CountVectorizer binary 1-2 fit_transform": lambda: nbsvm_counts.fit_transform(texts),
     }
     results = best_times(runs, args.repeats)
 
@@ -89,6 +95,9 @@ def main():
         print(f"ratio subword: nlpdive / {peer:<40} {speed(ours) / speed(peer):.2f}")
     ratio = speed("nlpdive TextPipeline.tokenize (word)") / speed("sklearn CountVectorizer analyzer (word)")
     print(f"ratio word:    nlpdive / {'sklearn CountVectorizer analyzer (word)':<40} {ratio:.2f}")
+    ratio = (speed("nlpdive Vectorizer binary 1-2 fit_transform")
+             / speed("sklearn CountVectorizer binary 1-2 fit_transform"))
+    print(f"ratio n-grams: nlpdive / {'sklearn CountVectorizer binary 1-2':<40} {ratio:.2f}")
 
 
 if __name__ == "__main__":

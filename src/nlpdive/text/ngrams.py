@@ -1,12 +1,14 @@
 """NgramCounter: scikit-learn CountVectorizer's document x n-gram matrix (the same features in the same order,
 the same min_df / max_features / binary rules), computed with numpy on token ids instead of n-gram strings.
 
-Each text is tokenized once (in Python: our regex is as fast as it gets there); the tokens become int ids in one
-C-level dict pass; an n-gram ending at token i is the key (id of the (n-1)-gram ending at i-1) * V + (id of token
-i), so each order n is one `np.unique` over int64 keys, and the counts are one COO -> CSR conversion. Token ids are
-ranks in string order, so sorting the n-grams' id tuples sorts their names; a name is built once per n-gram.
+Each text is tokenized once by the TextPipeline, in Python (Hugging Face's Rust pre-tokenizer with the same
+regex gives the same tokens but measured 3-15x slower); the tokens become int ids in one C-level dict pass; an
+n-gram ending at token i is the key (id of the (n-1)-gram ending at i-1) * V + (id of token i), so each order n is
+one `np.unique` over int64 keys, and the counts are one sort of (text, column) keys. Token ids are ranks in string
+order, so sorting the n-grams' id tuples sorts their names; a name is built once per n-gram.
 """
 import itertools
+import numbers
 import operator
 from collections import defaultdict
 
@@ -29,12 +31,12 @@ class NgramCounter:
 
         stoi = defaultdict()
         stoi.default_factory = stoi.__len__  # a new token gets the next id, all in C
-        token_lists = [self.tokenize(t) for t in tqdm(texts, desc="n-grams", unit=" texts", disable=None)]
+        token_lists = [self.tokenize(t) for t in tqdm(texts, desc="tokenizing", unit=" texts", disable=None)]
         ids, pos, doc = _token_ids(token_lists, lambda tokens: map(stoi.__getitem__, tokens))
         if not len(ids):
             raise ValueError("empty vocabulary: the texts have no tokens")
         vocab, ids = _rank(list(stoi), ids)
-        tables = []
+        tables = [np.arange(len(vocab))]
         at = _walk(ids, pos, self.ngram_range[1], len(vocab), _fitting_find(tables))
         tuples = _tuples(tables, len(vocab))
         lo = self.ngram_range[0]
@@ -51,8 +53,8 @@ class NgramCounter:
         if not len(keep):
             raise ValueError("after pruning, no n-grams remain: lower min_df")
         if len(keep) < len(order):
-            X, names = X[:, keep], [names[i] for i in keep]
-        self.features = names
+            X, names = X[:, keep], names[keep]
+        self.features = names.tolist()
         self._index = _Index(vocab, tuples[features[order[keep]]])
         return X
 
@@ -66,10 +68,14 @@ class NgramCounter:
             X.data.fill(1)
         return X
 
+    def get_feature_names_out(self):
+        """The feature names, as CountVectorizer gives them (an object array)."""
+        return np.asarray(self.features, dtype=object)
+
     def _keep(self, X, n_docs):
         """Columns kept by min_df and max_features, exactly as CountVectorizer._limit_features picks them."""
         dfs = np.bincount(X.indices, minlength=X.shape[1])
-        min_count = self.min_df if isinstance(self.min_df, int) else self.min_df * n_docs
+        min_count = self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * n_docs
         mask = dfs >= min_count
         if self.max_features is not None and mask.sum() > self.max_features:
             tfs = np.asarray(X.sum(axis=0)).ravel()
@@ -88,27 +94,26 @@ class _Index:
         self.stoi = {t: i for i, t in enumerate(vocab)}
         self.n_tokens = len(vocab)
         lengths = (tuples >= 0).sum(axis=1)
-        self.keys, self.columns = [], []
-        prefix_ids = np.zeros(len(tuples), dtype=np.int64)  # each feature's (n-1)-gram id
-        for n in range(1, tuples.shape[1] + 1):
+        self.keys = [np.arange(self.n_tokens)]  # a token's id is its key and its 1-gram id
+        prefix_ids = tuples[:, 0].copy()  # each feature's (n-1)-gram id
+        for n in range(2, tuples.shape[1] + 1):
             longer = lengths >= n
-            keys = prefix_ids[longer] * self.n_tokens + tuples[longer, n - 1]
-            table = np.unique(keys)
-            prefix_ids[longer] = np.searchsorted(table, keys)
-            columns = np.full(len(table) + 1, -1)  # the extra last entry: the column of "not found" (-1)
-            columns[prefix_ids[lengths == n]] = np.flatnonzero(lengths == n)
+            table, prefix_ids[longer] = np.unique(prefix_ids[longer] * self.n_tokens + tuples[longer, n - 1],
+                                                  return_inverse=True)
             self.keys.append(table)
-            self.columns.append(columns)
+        self.columns = [np.full(len(table) + 1, -1) for table in self.keys]  # the last entry: "not found" (-1)
+        for n, columns in enumerate(self.columns, 1):  # prefix_ids now holds each feature's own id
+            columns[prefix_ids[lengths == n]] = np.flatnonzero(lengths == n)
 
     @classmethod
     def from_features(cls, features, hi):
         """From the feature names alone (a saved Vectorizer)."""
         split = [f.split(" ") for f in features]
-        vocab = sorted({t for tokens in split for t in tokens})
+        vocab = sorted(set(itertools.chain.from_iterable(split)))
         stoi = {t: i for i, t in enumerate(vocab)}
+        ids, pos, feature = _token_ids(split, lambda tokens: map(stoi.__getitem__, tokens))
         tuples = np.full((len(features), hi), -1, dtype=np.int64)
-        for row, tokens in zip(tuples, split):
-            row[: len(tokens)] = [stoi[t] for t in tokens]
+        tuples[feature, pos] = ids
         return cls(vocab, tuples)
 
     def ids_of(self, tokens):
@@ -126,9 +131,6 @@ class _Index:
 def _fitting_find(tables):
     """A `find` for _walk while fitting: every n-gram is new; its table goes to `tables`."""
     def find(n, keys):
-        if n == 1:  # fitting, every token id 0..V-1 is there
-            tables.append(np.arange(keys.max() + 1))
-            return keys
         table, inverse = np.unique(keys, return_inverse=True)
         tables.append(table)
         return inverse
@@ -154,19 +156,14 @@ def _rank(vocab, ids):
 
 
 def _walk(ids, pos, hi, n_tokens, find):
-    """[at_1, ..., at_hi]: at_n[i] = the id of the n-gram ending at token i (-1: none, or unknown).
-    find(n, keys) gives the ids of order-n keys; a token's key is its id, an n-gram's (n-1)-gram id * V + its last
-    token's id."""
-    at = []
-    for n in range(1, hi + 1):
-        keys = ids
-        ok = (ids >= 0) & (pos >= n - 1)
-        if n > 1:
-            previous = np.concatenate([[-1], at[-1][:-1]])  # the (n-1)-gram ending one token earlier
-            ok &= previous >= 0
-            keys = previous * n_tokens + ids
+    """[at_1, ..., at_hi]: at_n[i] = the id of the n-gram ending at token i (-1: none, or unknown); a token's
+    1-gram id is its id. find(n, keys) gives the ids of order-n keys: (n-1)-gram id * V + last token id."""
+    at = [ids]
+    for n in range(2, hi + 1):
+        previous = np.concatenate([[-1], at[-1][:-1]])  # the (n-1)-gram ending one token earlier
+        ok = (ids >= 0) & (pos >= n - 1) & (previous >= 0)
         level = np.full(len(ids), -1)
-        level[ok] = find(n, keys[ok])
+        level[ok] = find(n, previous[ok] * n_tokens + ids[ok])
         at.append(level)
     return at
 
@@ -184,29 +181,33 @@ def _tuples(tables, n_tokens):
 
 
 def _sorted_names(tables, tuples, vocab, lo):
-    """(order: the order >= lo n-grams, numbered from 0, sorted by name; their names in that order). Ids are string
-    ranks, so sorting the id tuples (shorter first on a tie) sorts the names, unless a token ends in a control
-    character (below " "): then the names are sorted as strings."""
-    names = [vocab]
+    """(order: the order >= lo n-grams, numbered from 0, sorted by name; their names in that order, an object
+    array). Ids are string ranks, so sorting the id tuples (shorter first on a tie) sorts the names, unless a token
+    is another one plus a control character (below " ") and more: then the names are sorted as strings."""
+    tokens = np.array(vocab, dtype=object)
+    names = [tokens]
     for table in tables[1:]:
         parent, last = np.divmod(table, len(vocab))
-        names.append([f"{names[-1][p]} {vocab[t]}" for p, t in zip(parent.tolist(), last.tolist())])
-    names = list(itertools.chain.from_iterable(names[lo - 1:]))
+        joined = map(" ".join, zip(names[-1][parent].tolist(), tokens[last].tolist()))
+        names.append(np.fromiter(joined, dtype=object, count=len(table)))
     order = np.lexsort(tuples.T[::-1])
-    names = [names[i] for i in order.tolist()]
-    if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
-        resort = sorted(range(len(names)), key=names.__getitem__)
-        order, names = order[resort], [names[i] for i in resort]
+    names = np.concatenate(names[lo - 1:])[order]
+    if not all(map(operator.lt, names, names[1:])):
+        resort = np.argsort(names, kind="stable")
+        order, names = order[resort], names[resort]
     return order, names
 
 
 def _matrix(doc, columns, n_docs, n_features):
     """CSR float32 [N, F] counting each (text, column) pair; columns: per n-gram order, each token's column
-    (-1: none)."""
+    (-1: none). One sort of the pairs' keys (text * F + column) gives the rows, their columns and the counts."""
     from scipy.sparse import csr_matrix
 
-    rows = np.concatenate([doc[c >= 0] for c in columns])
-    cols = np.concatenate([c[c >= 0] for c in columns])
-    X = csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(n_docs, n_features))
-    X.sum_duplicates()
-    return X
+    keys = np.sort(np.concatenate([doc[c >= 0] * n_features + c[c >= 0] for c in columns]))
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    counts = np.diff(np.append(np.flatnonzero(first), len(keys))).astype(np.float32)
+    rows, cols = np.divmod(keys[first], n_features)
+    indptr = np.append(0, np.cumsum(np.bincount(rows, minlength=n_docs)))
+    index = np.int32 if max(n_features, len(keys)) < 2**31 else np.int64
+    return csr_matrix((counts, cols.astype(index), indptr.astype(index)), shape=(n_docs, n_features))

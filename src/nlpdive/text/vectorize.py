@@ -1,14 +1,18 @@
 """Vectorizers: one-hot, bag-of-words counts, binary and tf-idf, over our TextPipeline's tokens and n-grams.
 
-scikit-learn's CountVectorizer / TfidfVectorizer do the counting (with our analyzer), so the output is a
-scipy.sparse CSR matrix (float32), one row per document, one column per feature (`vec.features`, sorted).
+The output is scikit-learn CountVectorizer's matrix (then its TfidfTransformer's for tf-idf): a scipy.sparse CSR
+matrix (float32), one row per document, one column per feature (`vec.features`, sorted). With the word tokenizer
+(and no lemmas) nlpdive.text.ngrams.NgramCounter computes that matrix with numpy on token ids; other pipelines
+give CountVectorizer our analyzer.
 "onehot" rows are the documents' one-hot rows OR'ed (token presence); `vec.onehot(text)` gives the talk's
 per-position table instead.
 """
 import numpy as np
 
 from nlpdive.errors import InputError, NlpdiveError
+from nlpdive.text.ngrams import NgramCounter
 from nlpdive.text.pipeline import TextPipeline
+from nlpdive.text.tokenizer import WordTokenizer
 
 KINDS = ("onehot", "count", "binary", "tfidf")
 
@@ -24,7 +28,8 @@ class Vectorizer:
         self.min_df, self.max_features = min_df, max_features
         self.pipeline = pipeline or TextPipeline(lower=True, tokenizer="word")
         self.features = None
-        self._sk = None
+        self._counter = None  # NgramCounter or CountVectorizer
+        self._tfidf = None  # TfidfTransformer
 
     def analyze(self, text):
         """The document's features in order of appearance: its tokens, then its bigrams, ..."""
@@ -34,12 +39,17 @@ class Vectorizer:
             return tokens
         return [" ".join(tokens[i:i + n]) for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
 
-    def _sklearn(self, vocabulary=None):
-        from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    def _counts(self, features=None):
+        """A fresh counter (fitted already when given the features)."""
+        binary = self.kind in ("binary", "onehot")
+        if isinstance(self.pipeline.tokenizer, WordTokenizer) and not self.pipeline.lemmatize:  # no spaces in tokens
+            return NgramCounter(self.pipeline.tokenize, self.ngram_range, self.min_df, self.max_features, binary,
+                                features)
+        from sklearn.feature_extraction.text import CountVectorizer
 
-        cls = TfidfVectorizer if self.kind == "tfidf" else CountVectorizer
-        return cls(analyzer=self.analyze, min_df=self.min_df, max_features=self.max_features,
-                   binary=self.kind in ("binary", "onehot"), dtype=np.float32, vocabulary=vocabulary)
+        return CountVectorizer(analyzer=self.analyze, min_df=self.min_df, max_features=self.max_features,
+                               binary=binary, dtype=np.float32,
+                               vocabulary=None if features is None else {f: i for i, f in enumerate(features)})
 
     def fit(self, texts):
         self.fit_transform(texts)
@@ -51,24 +61,34 @@ class Vectorizer:
         if self.min_df > len(texts):
             raise InputError(f"min_df {self.min_df} is more than the number of documents ({len(texts)})",
                              hint=f"lower --min-df to at most {len(texts)}")
-        self._sk = self._sklearn()
+        self._counter = self._counts()
         try:
-            matrix = self._sk.fit_transform(texts)
+            counts = self._counter.fit_transform(texts)
         except ValueError as e:  # e.g. "empty vocabulary"
             raise InputError(f"cannot build a vocabulary ({e})",
                              hint="give non-empty texts or lower --min-df") from None
-        self.features = self._sk.get_feature_names_out().tolist()
-        return matrix.tocsr()
+        self.features = self._counter.get_feature_names_out().tolist()
+        if self.kind == "tfidf":
+            from sklearn.feature_extraction.text import TfidfTransformer
+
+            self._tfidf = TfidfTransformer().fit(counts)
+        return self._weigh(counts)
 
     def transform(self, texts):
-        if self._sk is None:
+        if self._counter is None:
             raise NlpdiveError("this Vectorizer is not fitted: call vec.fit(texts) first")
-        return self._sk.transform(texts).tocsr()
+        return self._weigh(self._counter.transform(texts))
+
+    def _weigh(self, counts):
+        return (self._tfidf.transform(counts, copy=False) if self.kind == "tfidf" else counts).tocsr()
+
+    def _columns(self):
+        return {f: i for i, f in enumerate(self.features)}
 
     def as_dicts(self, texts):
         """One {feature: value} dict per document, features in order of first appearance (the CLI's output)."""
         texts = list(texts)
-        matrix, stoi = self.transform(texts), self._sk.vocabulary_
+        matrix, stoi = self.transform(texts), self._columns()
         cast = float if self.kind == "tfidf" else int
         rows = []
         for i, text in enumerate(texts):
@@ -85,7 +105,7 @@ class Vectorizer:
 
         if self.features is None:
             raise NlpdiveError("this Vectorizer is not fitted: call vec.fit(texts) first")
-        tokens, stoi = self.analyze(text), self._sk.vocabulary_
+        tokens, stoi = self.analyze(text), self._columns()
         hits = [(i, stoi[t]) for i, t in enumerate(tokens) if t in stoi]
         rows, cols = zip(*hits) if hits else ((), ())
         matrix = csr_matrix((np.ones(len(hits), np.float32), (rows, cols)), shape=(len(tokens), len(self.features)))
@@ -94,8 +114,8 @@ class Vectorizer:
     def to_dict(self):
         d = {"kind": self.kind, "ngram_range": list(self.ngram_range), "min_df": self.min_df,
              "max_features": self.max_features, "pipeline": self.pipeline.to_dict(), "features": self.features}
-        if self.kind == "tfidf" and self._sk is not None:
-            d["idf"] = self._sk.idf_.tolist()
+        if self._tfidf is not None:
+            d["idf"] = self._tfidf.idf_.tolist()
         return d
 
     @classmethod
@@ -104,7 +124,10 @@ class Vectorizer:
                   TextPipeline.from_dict(d["pipeline"]))
         if d["features"] is not None:
             vec.features = d["features"]
-            vec._sk = vec._sklearn(vocabulary={f: i for i, f in enumerate(vec.features)})
+            vec._counter = vec._counts(vec.features)
             if vec.kind == "tfidf":
-                vec._sk.idf_ = np.asarray(d["idf"], dtype=np.float32)
+                from sklearn.feature_extraction.text import TfidfTransformer
+
+                vec._tfidf = TfidfTransformer()
+                vec._tfidf.idf_ = np.asarray(d["idf"], dtype=np.float32)
         return vec
