@@ -8,10 +8,15 @@ Each peer's time covers vectorizing + fitting, as nlpdive's covers tokenizing + 
     python benchmarks/classify.py --datasets mr --models bow bow3 gru cnn
     python benchmarks/classify.py --datasets mr-cv --models bow     # 10-fold CV on the full MR set
     python benchmarks/classify.py --datasets sst2 --throughput      # + prediction sentences/s
+    python benchmarks/classify.py --datasets mr --models bow-vec    # + our word2vec vectors (--vectors DIR)
     python benchmarks/classify.py --datasets toxic                  # multi-label smoke test vs OneVsRest LR
 
 Data: ../shared/data (or $NLPDIVE_SHARED_DATA). Accuracy ratios are nlpdive / best peer; time ratios are
 NBSVM's seconds / nlpdive's (> 1: nlpdive is faster).
+
+Models with pretrained vectors (`-vec`) use --vectors DIR; when DIR does not exist, the script first trains
+nlpdive word2vec there (skip-gram, 100-d, 10 epochs, min count 3) on unlabelled text from other sources than the
+test sets: the IMDB train reviews + WikiText-2 train, tokenized like the classifiers (~9M tokens, ~4 min on 2 cores).
 """
 import argparse
 import os
@@ -34,9 +39,36 @@ MODELS = {
     "gru-long": ({"model": "gru", "pooling": "max", "max_len": 256}, {"epochs": 2}),  # reviews: IMDB
     "gru-long4": ({"model": "gru", "pooling": "max"}, {"epochs": 4}),  # 400 tokens, 4 epochs
     "lstm": ({"model": "lstm", "bidirectional": True, "pooling": "max"}, {"epochs": 3, "lr": 2e-3}),
+    "bow-vec": ({"embeddings": "$VECTORS"}, {}),  # + the mean of the words' pretrained vectors
+    "bow-tfidf-vec": ({"features": "tfidf", "embeddings": "$VECTORS"}, {"epochs": 1}),
     "cnn": ({"model": "cnn"}, {"epochs": 4}),
     "transformer": ({"model": "transformer"}, {"epochs": 4}),
 }
+
+
+VECTORS = os.environ.get("NLPDIVE_VECTORS", "runs/bench/w2v-imdb-wiki")  # --vectors
+
+
+def ensure_vectors(out):
+    """Train the `-vec` models' word2vec vectors into `out` unless they are there already."""
+    if (Path(out) / "vectors.npy").exists():
+        return
+    import gzip
+
+    from nlpdive.tasks.embeddings import Word2VecSettings, train_word2vec
+    from nlpdive.text import TextPipeline
+    from nlpdive.vectors import Vectors
+    from nlpdive.vectors.corpus import Corpus
+
+    pipeline = TextPipeline(lower=True, tokenizer="word")
+    with gzip.open(DATA / "wikitext2/wiki.train.tokens.gz", "rt", encoding="utf-8") as f:
+        wiki = [line for line in f if line.strip() and not line.startswith(" =")]
+    texts = examples(DATA / "imdb/train.csv.gz")[0] + wiki
+    lines = (" ".join(pipeline.tokenize(t)) for t in texts)
+    print(f"training word2vec on {len(texts):,} texts -> {out}", file=sys.stderr, flush=True)
+    corpus = Corpus.build(lines, min_count=3)
+    model, _ = train_word2vec(corpus, Word2VecSettings(dim=100, epochs=10), progress=False)
+    Vectors(corpus.words, model.vectors.detach().numpy()).save(out)
 
 
 # ---- data ------------------------------------------------------------------------------------------------
@@ -128,6 +160,7 @@ def configs(key, seed=0):
     from nlpdive.train import TrainConfig
 
     fields, overrides = MODELS[key]
+    fields = {k: VECTORS if v == "$VECTORS" else v for k, v in fields.items()}
     settings = ClassifyConfig(**fields)
     return settings, TrainConfig(**{**TRAIN_DEFAULTS[settings.family], **overrides, "seed": seed})
 
@@ -241,6 +274,7 @@ def run_multilabel(seed, splits=5):
 
 
 def main():
+    global VECTORS
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=["mr", "sst2", "imdb"],
                    choices=["mr", "sst2", "imdb", "mr-cv", "toxic"])
@@ -248,7 +282,11 @@ def main():
     p.add_argument("--throughput", action="store_true", help="also measure prediction sentences/s (batched)")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     p.add_argument("--seed", type=int, default=0, help="nlpdive models' TrainConfig seed (init and shuffling)")
+    p.add_argument("--vectors", default=VECTORS, help="word vectors of the -vec models (trained here if missing)")
     args = p.parse_args()
+    VECTORS = args.vectors
+    if any(MODELS[m][0].get("embeddings") == "$VECTORS" for m in args.models):
+        ensure_vectors(VECTORS)
     import torch
 
     if args.threads:

@@ -27,9 +27,11 @@ def register(cli):
                         "(and for multi-label) tfidf")
     g.add_argument("--min-df", type=int, metavar="N", help="drop n-grams in fewer than N training texts (default 1)")
     g = p.add_argument_group("sequence models (rnn, lstm, gru, cnn, transformer)")
-    g.add_argument("--embeddings", metavar="VECTORS", help="initialise word embeddings from a GloVe/word2vec file or "
-                   "an nlpdive vectors directory (fine-tuned unless --freeze-embeddings)")
-    g.add_argument("--freeze-embeddings", action="store_true", default=None, help="keep --embeddings fixed")
+    g.add_argument("--embeddings", metavar="VECTORS", help="pretrained word vectors: a GloVe/word2vec file or an "
+                   "nlpdive vectors directory. Sequence models start their embedding layer from them (fine-tuned "
+                   "unless --freeze-embeddings); bow adds the mean vector of each text's words (kept fixed)")
+    g.add_argument("--freeze-embeddings", action="store_true", default=None,
+                   help="keep --embeddings fixed (sequence models)")
     g.add_argument("--embed-dim", type=int, metavar="D",
                    help="embedding size (default 128, or the size of --embeddings)")
     g.add_argument("--hidden", type=int, metavar="H", help="rnn state size (128), cnn filters per width (100), "
