@@ -45,6 +45,7 @@ def assert_same(vec, texts, new_texts):
 @pytest.mark.parametrize("kind,ngrams,min_df,max_features", [
     ("count", (1, 1), 1, None), ("binary", (1, 2), 1, None), ("count", (2, 3), 1, None),
     ("tfidf", (1, 2), 1, None), ("onehot", (1, 1), 2, None), ("count", (1, 3), 1, 12), ("binary", (1, 2), 2, 5),
+    ("count", (1, 2), 0.25, None),  # a float min_df: a share of the texts
 ])
 def test_same_matrix_as_sklearn(kind, ngrams, min_df, max_features):
     vec = Vectorizer(kind, ngrams, min_df=min_df, max_features=max_features)
@@ -80,10 +81,21 @@ def test_saved_vectorizer_transforms_alike(kind):
     assert abs(again.transform(docs) - expected.transform(docs)).max() < 1e-6
 
 
+@pytest.mark.parametrize("high", [50, 2**62])  # small keys: one packed sort; large ones: np.unique
+def test_unique_inverse_is_numpys(high):
+    from nlpdive.text.ngrams import _unique_inverse
+
+    keys = np.random.default_rng(0).integers(0, high, 1000)
+    keys[::7] = keys[0]
+    for got, expected in zip(_unique_inverse(keys), np.unique(keys, return_inverse=True)):
+        assert got.tolist() == expected.tolist()
+
+
 def test_empty_texts_and_pruning():
     X = Vectorizer("count", (1, 2)).fit_transform(["a b", "", "b", ""])  # empty rows, also at the end
     assert X.shape == (4, 3)  # features a, "a b", b
     assert X.toarray().tolist() == [[1, 1, 1], [0, 0, 0], [0, 0, 1], [0, 0, 0]]
+    assert Vectorizer("count", (1, 2)).fit(["a b"]).transform([]).shape == (0, 3)
     with pytest.raises(InputError, match="cannot build a vocabulary"):
         Vectorizer().fit(["", "  "])
     with pytest.raises(InputError, match="cannot build a vocabulary"):

@@ -32,38 +32,32 @@ class NgramCounter:
         stoi = defaultdict()
         stoi.default_factory = stoi.__len__  # a new token gets the next id, all in C
         token_lists = [self.tokenize(t) for t in tqdm(texts, desc="tokenizing", unit=" texts", disable=None)]
-        ids, pos, doc = _token_ids(token_lists, lambda tokens: map(stoi.__getitem__, tokens))
-        if not len(ids):
+        ids, doc = _token_ids(token_lists, lambda tokens: map(stoi.__getitem__, tokens))
+        if not stoi:
             raise ValueError("empty vocabulary: the texts have no tokens")
         vocab, ids = _rank(list(stoi), ids)
         tables = [np.arange(len(vocab))]
-        at = _walk(ids, pos, self.ngram_range[1], len(vocab), _fitting_find(tables))
-        tuples = _tuples(tables, len(vocab))
-        lo = self.ngram_range[0]
-        features = np.flatnonzero(np.concatenate([np.full(len(t), n >= lo) for n, t in enumerate(tables, 1)]))
-        order, names = _sorted_names(tables, tuples[features], vocab, lo)
-        column = np.full(len(tuples), -1)
-        column[features[order]] = np.arange(len(order))
-        columns = np.split(column, np.cumsum([len(t) for t in tables[:-1]]))
-        X = _matrix(doc, [np.append(columns[n - 1], -1)[a] for n, a in enumerate(at, 1) if n >= lo],
-                    len(token_lists), len(order))
-        if self.binary:
-            X.data.fill(1)
-        keep = self._keep(X, len(token_lists))
+        at = _walk(ids, self.ngram_range[1], len(vocab), _fitting_find(tables))
+        tuples, names, columns = _sort_features(tables, vocab, self.ngram_range[0])
+        X = self._count(doc, at, columns, len(names))
+        keep = self._keep(X)
         if not len(keep):
             raise ValueError("after pruning, no n-grams remain: lower min_df")
-        if len(keep) < len(order):
+        if len(keep) < len(names):
             X, names = X[:, keep], names[keep]
         self.features = names.tolist()
-        self._index = _Index(vocab, tuples[features[order[keep]]])
+        self._index = _Index(vocab, tuples[keep])
         return X
 
     def transform(self, texts):
         token_lists = [self.tokenize(t) for t in texts]
-        ids, pos, doc = _token_ids(token_lists, self._index.ids_of)
-        at = _walk(ids, pos, self.ngram_range[1], self._index.n_tokens, self._index.find)
-        X = _matrix(doc, [self._index.columns[n - 1][a] for n, a in enumerate(at, 1) if n >= self.ngram_range[0]],
-                    len(token_lists), len(self.features))
+        ids, doc = _token_ids(token_lists, self._index.ids_of)
+        at = _walk(ids, self.ngram_range[1], self._index.n_tokens, self._index.find)
+        return self._count(doc, at, self._index.columns, len(self.features))
+
+    def _count(self, doc, at, columns, n_features):
+        """The matrix from each position's n-gram ids (at) and each order's n-gram -> column maps."""
+        X = _matrix(doc, [columns[n - 1][a] for n, a in enumerate(at, 1) if n >= self.ngram_range[0]], n_features)
         if self.binary:
             X.data.fill(1)
         return X
@@ -72,10 +66,10 @@ class NgramCounter:
         """The feature names, as CountVectorizer gives them (an object array)."""
         return np.asarray(self.features, dtype=object)
 
-    def _keep(self, X, n_docs):
+    def _keep(self, X):
         """Columns kept by min_df and max_features, exactly as CountVectorizer._limit_features picks them."""
         dfs = np.bincount(X.indices, minlength=X.shape[1])
-        min_count = self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * n_docs
+        min_count = self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * X.shape[0]
         mask = dfs >= min_count
         if self.max_features is not None and mask.sum() > self.max_features:
             tfs = np.asarray(X.sum(axis=0)).ravel()
@@ -108,12 +102,15 @@ class _Index:
     @classmethod
     def from_features(cls, features, hi):
         """From the feature names alone (a saved Vectorizer)."""
-        split = [f.split(" ") for f in features]
-        vocab = sorted(set(itertools.chain.from_iterable(split)))
+        tokens = " ".join(features).split(" ")  # one list, not one per feature
+        vocab = sorted(set(tokens))
         stoi = {t: i for i, t in enumerate(vocab)}
-        ids, pos, feature = _token_ids(split, lambda tokens: map(stoi.__getitem__, tokens))
+        ids = np.fromiter(map(stoi.__getitem__, tokens), np.int64, len(tokens))
+        lengths = 1 + np.fromiter(map(str.count, features, itertools.repeat(" ")), np.int64, len(features))
+        feature = np.repeat(np.arange(len(features)), lengths)  # each token's feature, and its place in it:
+        place = np.arange(len(tokens)) - (np.cumsum(lengths) - lengths)[feature]
         tuples = np.full((len(features), hi), -1, dtype=np.int64)
-        tuples[feature, pos] = ids
+        tuples[feature, place] = ids
         return cls(vocab, tuples)
 
     def ids_of(self, tokens):
@@ -131,39 +128,52 @@ class _Index:
 def _fitting_find(tables):
     """A `find` for _walk while fitting: every n-gram is new; its table goes to `tables`."""
     def find(n, keys):
-        table, inverse = np.unique(keys, return_inverse=True)
+        table, inverse = _unique_inverse(keys)
         tables.append(table)
         return inverse
     return find
 
 
+def _unique_inverse(keys):
+    """np.unique(keys, return_inverse=True) for keys >= 0, ~4x faster while key << b | position (b bits for the
+    positions) fits in 63 bits: one plain sort (SIMD) instead of an argsort."""
+    shift = len(keys).bit_length()
+    if not len(keys) or int(keys.max()) >= 1 << (63 - shift):
+        return np.unique(keys, return_inverse=True)
+    packed = np.sort(keys << shift | np.arange(len(keys)))
+    ordered = packed >> shift
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[packed & ((1 << shift) - 1)] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
 def _token_ids(token_lists, ids_of):
-    """(ids [T] of all tokens, pos [T]: each token's position in its text, doc [T]: its text's number);
-    ids_of(tokens) -> their ids."""
+    """(ids [T + N]: the token ids of each text, then a -1 (no n-gram spans it), doc [T + N]: each one's text
+    number); ids_of(tokens) -> their ids (-1: unknown)."""
     lengths = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
     ids = np.fromiter(ids_of(itertools.chain.from_iterable(token_lists)), np.int64, int(lengths.sum()))
-    doc = np.repeat(np.arange(len(token_lists)), lengths)
-    starts = np.cumsum(lengths) - lengths
-    return ids, np.arange(len(ids)) - starts[doc], doc
+    return np.insert(ids, np.cumsum(lengths), -1), np.repeat(np.arange(len(token_lists)), lengths + 1)
 
 
 def _rank(vocab, ids):
-    """Renumber tokens in string order: (sorted vocab, ids as ranks)."""
+    """Renumber tokens in string order: (sorted vocab, ids as ranks; -1 stays -1)."""
     order = sorted(range(len(vocab)), key=vocab.__getitem__)
-    rank = np.empty(len(vocab), dtype=np.int64)
+    rank = np.full(len(vocab) + 1, -1)
     rank[order] = np.arange(len(vocab))
     return [vocab[i] for i in order], rank[ids]
 
 
-def _walk(ids, pos, hi, n_tokens, find):
-    """[at_1, ..., at_hi]: at_n[i] = the id of the n-gram ending at token i (-1: none, or unknown); a token's
+def _walk(ids, hi, n_tokens, find):
+    """[at_1, ..., at_hi]: at_n[i] = the id of the n-gram ending at token i (-1: none: a -1 id in it); a token's
     1-gram id is its id. find(n, keys) gives the ids of order-n keys: (n-1)-gram id * V + last token id."""
     at = [ids]
     for n in range(2, hi + 1):
         previous = np.concatenate([[-1], at[-1][:-1]])  # the (n-1)-gram ending one token earlier
-        ok = (ids >= 0) & (pos >= n - 1) & (previous >= 0)
+        ok = (ids >= 0) & (previous >= 0)
         level = np.full(len(ids), -1)
-        level[ok] = find(n, previous[ok] * n_tokens + ids[ok])
+        level[ok] = find(n, (previous * n_tokens + ids)[ok])
         at.append(level)
     return at
 
@@ -178,6 +188,18 @@ def _tuples(tables, n_tokens):
         rows[n - 1][:, : n - 1] = rows[n - 2][parent, : n - 1]
         rows[n - 1][:, n - 1] = last
     return np.concatenate(rows)
+
+
+def _sort_features(tables, vocab, lo):
+    """The features, the order >= lo n-grams of the tables, sorted by name: (their token ids [F, hi], their names
+    (an object array), per order n a map n-gram id -> column, -1 for the others and at the end (id -1))."""
+    tuples = _tuples(tables, len(vocab))
+    features = np.flatnonzero(np.repeat(np.arange(1, len(tables) + 1), [len(t) for t in tables]) >= lo)
+    order, names = _sorted_names(tables, tuples[features], vocab, lo)
+    column = np.full(len(tuples), -1)
+    column[features[order]] = np.arange(len(order))
+    columns = np.split(column, np.cumsum([len(t) for t in tables[:-1]]))
+    return tuples[features[order]], names, [np.append(c, -1) for c in columns]
 
 
 def _sorted_names(tables, tuples, vocab, lo):
@@ -198,7 +220,7 @@ def _sorted_names(tables, tuples, vocab, lo):
     return order, names
 
 
-def _matrix(doc, columns, n_docs, n_features):
+def _matrix(doc, columns, n_features):
     """CSR float32 [N, F] counting each (text, column) pair; columns: per n-gram order, each token's column
     (-1: none). One sort of the pairs' keys (text * F + column) gives the rows, their columns and the counts."""
     from scipy.sparse import csr_matrix
@@ -208,6 +230,7 @@ def _matrix(doc, columns, n_docs, n_features):
     first[1:] = keys[1:] != keys[:-1]
     counts = np.diff(np.append(np.flatnonzero(first), len(keys))).astype(np.float32)
     rows, cols = np.divmod(keys[first], n_features)
+    n_docs = doc[-1] + 1 if len(doc) else 0  # every text has a position, its closing -1
     indptr = np.append(0, np.cumsum(np.bincount(rows, minlength=n_docs)))
     index = np.int32 if max(n_features, len(keys)) < 2**31 else np.int64
     return csr_matrix((counts, cols.astype(index), indptr.astype(index)), shape=(n_docs, n_features))
