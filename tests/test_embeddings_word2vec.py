@@ -49,13 +49,19 @@ def test_cbow_contexts_pad_outside_the_window():
     assert ctx.tolist() == [[99, 1], [0, 2], [1, 3], [2, 4], [3, 99]]
 
 
-@pytest.mark.parametrize("cbow", [False, True])
-def test_sgd_step_is_the_autograd_gradient_step(cbow):
+def _random_model(cbow):
+    """A 20-word, 8-d model with both tables random (word2vec starts the output table at zero)."""
     torch.manual_seed(0)
     model = Word2Vec(Word2VecConfig(vocab_size=20, dim=8, cbow=cbow))
     with torch.no_grad():
         model.out.weight.normal_(0, 0.3)
         model.inp.weight[:-1].normal_(0, 0.3)
+    return model
+
+
+@pytest.mark.parametrize("cbow", [False, True])
+def test_sgd_step_is_the_autograd_gradient_step(cbow):
+    model = _random_model(cbow)
     reference = Word2Vec(Word2VecConfig(vocab_size=20, dim=8, cbow=cbow))
     reference.load_state_dict(model.state_dict())
     inputs = torch.tensor([[1, 2], [3, 20], [4, 5], [6, 7]]) if cbow else torch.tensor([1, 2, 3, 4])
@@ -77,11 +83,7 @@ def test_sgd_step_is_the_autograd_gradient_step(cbow):
 
 @pytest.mark.parametrize("cbow", [False, True])
 def test_a_row_repeated_in_a_batch_moves_by_at_most_max_rate_over_lr_updates(cbow):
-    torch.manual_seed(0)
-    model = Word2Vec(Word2VecConfig(vocab_size=20, dim=8, cbow=cbow))
-    with torch.no_grad():
-        model.out.weight.normal_(0, 0.3)
-        model.inp.weight[:-1].normal_(0, 0.3)
+    model = _random_model(cbow)
     start = [p.detach().clone() for p in model.parameters()]
 
     def moves(n):  # the weights' change after one step on the same pair repeated n times (lr 0.1: cap 5 repeats)
