@@ -43,6 +43,12 @@ MODELS = {
     "bow-tfidf-vec": ({"features": "tfidf", "embeddings": "$VECTORS"}, {"epochs": 1}),
     "cnn": ({"model": "cnn"}, {"epochs": 4}),
     "transformer": ({"model": "transformer"}, {"epochs": 4}),
+    # sequence models starting from the pretrained vectors (fine-tuned)
+    "gru-vec": ({"model": "gru", "bidirectional": True, "pooling": "max", "embeddings": "$VECTORS"},
+                {"epochs": 3, "lr": 2e-3, "schedule": "linear"}),  # linear decay: SST-2 dev accuracy swings less
+    "gru-long-vec": ({"model": "gru", "pooling": "max", "embeddings": "$VECTORS"},  # IMDB: 400 tokens
+                     {"epochs": 2, "schedule": "constant"}),
+    "cnn-vec": ({"model": "cnn", "embeddings": "$VECTORS"}, {"epochs": 4}),
 }
 
 
@@ -156,13 +162,13 @@ class Nlpdive:
 
 def configs(key, seed=0):
     """(ClassifyConfig, TrainConfig with this seed) of a MODELS entry."""
-    from nlpdive.tasks.classify import TRAIN_DEFAULTS, ClassifyConfig
+    from nlpdive.tasks.classify import ClassifyConfig, train_defaults
     from nlpdive.train import TrainConfig
 
     fields, overrides = MODELS[key]
     fields = {k: VECTORS if v == "$VECTORS" else v for k, v in fields.items()}
     settings = ClassifyConfig(**fields)
-    return settings, TrainConfig(**{**TRAIN_DEFAULTS[settings.family], **overrides, "seed": seed})
+    return settings, TrainConfig(**{**train_defaults(settings), **overrides, "seed": seed})
 
 
 # ---- measuring ---------------------------------------------------------------------------------------------
