@@ -93,7 +93,8 @@ def _run(args, out, out_dir):
     text = f"saved {settings.model} {kind} ({', '.join(clf.labels.labels)}) to {out_dir}"
     if "examples" in m:
         text += f"\nvalidation ({m['examples']} examples): " + ", ".join(f"{METRIC_NAMES[k]} {m[k]:.4f}" for k in shown)
-    out.emit(record, text + f"\ntry: nlpdive predict {out_dir} \"that movie sucked!\"")
+    example = "YOUR TEXT" if settings.multi_label else "that movie sucked!"
+    out.emit(record, text + f"\ntry: nlpdive predict {out_dir} \"{example}\"")
 
 
 def _cross_validate(args, out, settings, train_cfg, reader, out_dir):
