@@ -48,12 +48,13 @@ def test_threads_must_be_positive():
         TrainConfig(threads=0)
 
 
-def test_threads_flag_is_recorded_and_reaches_torch(tmp_path, run_cli, two_threads):
+def test_threads_flag_is_recorded_and_reaches_torch(tmp_path, run_cli, one_torch_thread):
     data = tmp_path / "mr.tsv"
     lines = demo.path("mr").read_text(encoding="utf-8").splitlines()
     data.write_text("\n".join(lines[:101] + lines[-100:]) + "\n", encoding="utf-8")  # header + both classes
     run = tmp_path / "run"
-    code, _, err = run_cli("train", "classify", "--data", data, "--out", run, "--epochs", "1", "--threads", "1")
+    # bow's own default is 1 thread: 2 shows that the flag wins
+    code, _, err = run_cli("train", "classify", "--data", data, "--out", run, "--epochs", "1", "--threads", "2")
     assert code == 0, err
-    assert json.loads((run / "run_config.json").read_text())["threads"] == 1
-    assert torch.get_num_threads() == 1  # set for the process, so prediction after training uses it too
+    assert json.loads((run / "run_config.json").read_text())["threads"] == 2
+    assert torch.get_num_threads() == 2  # set for the process, so prediction after training uses it too
