@@ -59,17 +59,15 @@ def ensure_vectors(out):
     """Train the `-vec` models' word2vec vectors into `out` unless they are there already."""
     if (Path(out) / "vectors.npy").exists():
         return
-    import gzip
-
+    from nlpdive.data import read_texts
     from nlpdive.tasks.embeddings import Word2VecSettings, train_word2vec
     from nlpdive.text import TextPipeline
     from nlpdive.vectors import Vectors
     from nlpdive.vectors.corpus import Corpus
 
     pipeline = TextPipeline(lower=True, tokenizer="word")
-    with gzip.open(DATA / "wikitext2/wiki.train.tokens.gz", "rt", encoding="utf-8") as f:
-        wiki = [line for line in f if line.strip() and not line.startswith(" =")]
-    texts = examples(DATA / "imdb/train.csv.gz")[0] + wiki
+    files = [DATA / "imdb/train.csv.gz", DATA / "wikitext2/wiki.train.tokens.gz"]
+    texts = [t for t in read_texts(files, text_column="text") if not t.startswith(" =")]  # no wiki headings
     lines = (" ".join(pipeline.tokenize(t)) for t in texts)
     print(f"training word2vec on {len(texts):,} texts -> {out}", file=sys.stderr, flush=True)
     corpus = Corpus.build(lines, min_count=3)

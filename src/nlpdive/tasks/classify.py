@@ -313,34 +313,37 @@ def _init_embeddings(model, vocab_itos, vecs, pad_id):
 
 
 def _bow_word_rows(features, vecs):
-    """For the bag of words: (feature id -> row of its word's vector, or len(rows) [F] int64; the vector rows)."""
-    rows = []
-    word_of_feature = np.empty(len(features), dtype=np.int64)
+    """For the bag of words, one pass over the features: (feature id -> row of the model's word table, len(rows) for
+    n-grams and words without a vector [F] int64; the vectors' row of each table row; the share of words found)."""
+    word_of_feature, rows, words = np.full(len(features), -1, dtype=np.int64), [], 0
     for i, f in enumerate(features):
-        j = None if " " in f else vecs.get_index(f)
-        word_of_feature[i] = -1 if j is None else len(rows)
-        rows += [] if j is None else [j]
+        if " " not in f:
+            words += 1
+            j = vecs.get_index(f)
+            if j is not None:
+                word_of_feature[i] = len(rows)
+                rows.append(j)
     word_of_feature[word_of_feature < 0] = len(rows)
-    return word_of_feature, rows
+    return word_of_feature, rows, len(rows) / max(1, words)
 
 
 def _new_model(settings, feats, n_classes, vecs, log):
     """(model, class name, config dict), with NB feature weights or pretrained embeddings copied in."""
     import torch
 
-    pad_id = 0 if settings.family == "bow" else feats.pipeline.pad_id
+    bow = settings.family == "bow"
+    pad_id = 0 if bow else feats.pipeline.pad_id
     model_class, model_cfg = model_config(settings, feats.size, n_classes, pad_id)
-    if vecs is not None and settings.family == "bow":
-        word_of_feature, rows = _bow_word_rows(feats.vectorizer.features, vecs)
+    if vecs is not None and bow:
+        word_of_feature, rows, found = _bow_word_rows(feats.vectorizer.features, vecs)
         model_cfg["n_words"] = len(rows)
     model = build_model(model_class, model_cfg)
     if getattr(feats, "nb_ratio", None) is not None:
         model.feature_weight.copy_(torch.from_numpy(feats.nb_ratio))
-    if vecs is not None and settings.family == "bow":
+    if vecs is not None and bow:
         model.word_of_feature.copy_(torch.from_numpy(word_of_feature))
         with torch.no_grad():
             model.words.weight[:-1] = torch.as_tensor(np.asarray(vecs.vectors[rows]), dtype=torch.float32)
-        found = len(rows) / max(1, sum(" " not in f for f in feats.vectorizer.features))
     elif vecs is not None:
         found = _init_embeddings(model, feats.pipeline.vocab.itos, vecs, pad_id)
     if vecs is not None and log:
@@ -383,11 +386,16 @@ def classification_metrics(y_true, y_pred, labels):
         "examples": int(len(y_true)),
         "accuracy": float(np.mean(np.asarray(y_true) == np.asarray(y_pred))) if len(y_true) else 0.0,
         "macro_precision": float(p.mean()), "macro_recall": float(r.mean()), "macro_f1": float(f.mean()),
-        "per_class": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(n[i])}
-                      for i, lab in enumerate(labels)},
+        "per_class": _per_label(labels, p, r, f, n),
         "labels": list(labels),
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=k).tolist(),  # rows: true, columns: predicted
     }
+
+
+def _per_label(labels, precision, recall, f1, support):
+    """{label: {precision, recall, f1, support}} from scikit-learn's per-label arrays."""
+    return {lab: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                  "support": int(support[i])} for i, lab in enumerate(labels)}
 
 
 def multilabel_metrics(y_true, y_pred, labels):
@@ -405,8 +413,7 @@ def multilabel_metrics(y_true, y_pred, labels):
         "macro_precision": float(p.mean()), "macro_recall": float(r.mean()), "macro_f1": float(f.mean()),
         "subset_accuracy": float(accuracy_score(y_true, y_pred)) if len(y_true) else 0.0,
         "hamming_loss": float(hamming_loss(y_true, y_pred)) if len(y_true) else 0.0,
-        "per_label": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(n[i])}
-                      for i, lab in enumerate(labels)},
+        "per_label": _per_label(labels, p, r, f, n),
         "labels": list(labels),
     }
 
