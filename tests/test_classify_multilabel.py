@@ -7,7 +7,8 @@ import pytest
 
 from nlpdive.data import read_multilabel
 from nlpdive.errors import InputError
-from nlpdive.tasks.classify import Classifier, ClassifyConfig, cross_validate, multilabel_metrics
+from nlpdive.metrics import multilabel_metrics
+from nlpdive.tasks.classify import Classifier, ClassifyConfig, cross_validate
 from nlpdive.train import TrainConfig
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -60,7 +61,7 @@ def test_sequence_model_learns_keyword_labels_and_reloads(tmp_path):
     import nlpdive
 
     (texts, labels), (test_texts, test_labels) = keyword_data(300, 0), keyword_data(100, 1)
-    settings = ClassifyConfig(multi_label=True, model="cnn", embed_dim=16, hidden=16)
+    settings = ClassifyConfig(multi_label=True, model="cnn", embed_dim=16, channels=16)
     clf = Classifier.fit(texts, labels, settings, TrainConfig(epochs=15, batch_size=32, lr=1e-2))
     assert clf.labels.labels == ["politics", "sports", "tech"]  # no label_names: the labels seen, sorted
     assert clf.score(test_texts, test_labels)["micro_f1"] > 0.85

@@ -47,8 +47,8 @@ def test_bow_beats_chance_clearly_on_held_out_mr_sentences():
     ClassifyConfig(model="gru", embed_dim=16, hidden=16),
     ClassifyConfig(model="lstm", embed_dim=16, hidden=16, bidirectional=True, pooling="attention"),
     ClassifyConfig(model="rnn", embed_dim=16, hidden=16, pooling="max"),
-    ClassifyConfig(model="cnn", embed_dim=16, hidden=8),
-    ClassifyConfig(model="transformer", hidden=32, layers=1, max_len=32),
+    ClassifyConfig(model="cnn", embed_dim=16, channels=8),
+    ClassifyConfig(model="transformer", d_model=32, layers=1, max_len=32),
     ClassifyConfig(model="bow", hidden=8, features="binary", ngrams=1),
 ], ids=lambda s: s.model)
 def test_every_model_learns_word_level_sentiment(settings):
@@ -107,7 +107,7 @@ def test_cross_validation_reports_mean_and_std():
 
 def test_tour_section_scores_both_models_and_answers_the_talk_sentences(tmp_path):
     from nlpdive.report import TourContext
-    from nlpdive.tasks.classify import TALK_SENTENCES, tour_section
+    from nlpdive.report.classify import TALK_SENTENCES, tour_section
 
     section = tour_section(TourContext(out=tmp_path, quick=True, log=lambda msg: None))
     assert section.summary["bow_accuracy"] > 0.65 and section.summary["gru_accuracy"] > 0.55
@@ -117,9 +117,10 @@ def test_tour_section_scores_both_models_and_answers_the_talk_sentences(tmp_path
 
 @pytest.mark.parametrize("width", [100, 300])
 def test_transformer_heads_divide_widths_such_as_glove_sizes(width):
-    from nlpdive.tasks.classify import build_model, model_config
+    from nlpdive.models.registry import build_model
+    from nlpdive.tasks.classify.model import model_config
 
-    name, cfg = model_config(ClassifyConfig(model="transformer", hidden=width), 50, 2, 0)
+    name, cfg = model_config(ClassifyConfig(model="transformer", d_model=width), 50, 2, 0)
     assert width % cfg["n_heads"] == 0
     build_model(name, cfg)
 

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from nlpdive.tasks.classify import Classifier, ClassifyConfig, _init_embeddings, build_model, model_config
+from nlpdive.models.registry import build_model
+from nlpdive.tasks.classify import Classifier, ClassifyConfig
+from nlpdive.tasks.classify.model import init_embeddings, model_config
 from nlpdive.train import TrainConfig
 from nlpdive.vectors.store import Vectors
 
@@ -25,10 +27,12 @@ def test_known_rows_are_the_vectors_rescaled_and_unknown_rows_match_their_scale(
 
     vecs = small_vectors()
     itos = ["<pad>", "<unk>"] + [w.capitalize() for w in KNOWN[:100]] + UNKNOWN  # "Known3" falls back to "known3"
-    settings = ClassifyConfig(model=model, embed_dim=vecs.dim, hidden=vecs.dim)
+    width = {"gru": dict(embed_dim=vecs.dim, hidden=vecs.dim), "cnn": dict(embed_dim=vecs.dim, channels=vecs.dim),
+             "transformer": dict(d_model=vecs.dim)}[model]
+    settings = ClassifyConfig(model=model, **width)
     torch.manual_seed(0)
     net = build_model(*model_config(settings, len(itos), 2, pad_id=0))
-    assert _init_embeddings(net, itos, vecs, pad_id=0) == pytest.approx(100 / (len(itos) - 1))
+    assert init_embeddings(net, itos, vecs, pad_id=0) == pytest.approx(100 / (len(itos) - 1))
     weight = net.embed.weight.detach().numpy()
     known, unknown = weight[2:102], weight[102:]
     table = np.asarray(vecs.vectors[:100])

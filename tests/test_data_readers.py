@@ -5,6 +5,7 @@ import time
 import pytest
 
 from nlpdive.data import read_examples, read_parallel, read_texts
+from nlpdive.data.readers import InputWarning
 from nlpdive.errors import InputError
 
 CSV = 'id,text,label\n1,"Hello, world",pos\n2,"He said ""no""\nand left",neg\n3,fine,pos\n'
@@ -104,7 +105,8 @@ def test_need_labels_false_keeps_a_named_label_only(tmp_path):
     ("d.csv", "", {}, r"d\.csv: the file is empty"),
     ("d.csv", "text,label\n", {}, "has a header row but no examples"),
     ("d.csv", "text,label\na,x\nb,y,z\n", {}, r"d\.csv:3: row has 3 fields but the header has 2"),
-    ("d.tsv", "text\tlabel\na\tx\n \ty\n", {}, r"d\.tsv:3: empty text in column 'text'"),
+    ("d.tsv", "text\tlabel\na\tx\n \ty\n\tx\n", {},
+     r"d\.tsv: most texts \(2 of 3\) are empty \(column 'text'\) \(check --text-column, or pass --skip-empty"),
     ("d.tsv", "text\tlabel\na\tx\nb\t\n", {}, r"d\.tsv:3: empty label in column 'label'"),
     ("d.tsv", "text\tlabel\na\tx\nb\tx\n", {}, r"has 1 class\(es\) \('x'\); training needs at least 2"),
     ("d.jsonl", '{"text": "a", "label": 1}\n{"text": "b", label: 0}\n', {}, r"d\.jsonl:2: invalid JSON"),
@@ -118,6 +120,14 @@ def test_bad_input_is_one_clear_input_error(tmp_path, name, text, kwargs, messag
         read_examples(write(tmp_path, name, text), **kwargs)
 
 
+def test_one_empty_text_is_skipped_with_a_warning(tmp_path):
+    # this file was an error ("d.tsv:3: empty text in column 'text'") before empty texts were skipped in training
+    path = write(tmp_path, "d.tsv", "text\tlabel\na\tx\n \ty\n")
+    with pytest.warns(InputWarning, match=r"d\.tsv: skipped 1 rows with empty text \(first at line 3\)"):
+        examples = read_examples(path, min_classes=1)
+    assert simple(examples) == [("a", "x", 2)]
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match=r"nope\.csv: file not found \(check the path given to --data\)"):
         read_examples(tmp_path / "nope.csv")
@@ -125,7 +135,7 @@ def test_missing_file(tmp_path):
 
 def test_min_classes_and_skip_empty(tmp_path):
     path = write(tmp_path, "d.tsv", "text\tlabel\na\tx\n\tx\nb\tx\n")
-    with pytest.warns(UserWarning, match=r"skipped 1 rows with empty text \(lines 3\)"):
+    with pytest.warns(UserWarning, match=r"skipped 1 rows with empty text \(first at line 3\)"):
         examples = read_examples(path, min_classes=1, skip_empty=True)
     assert [ex["line"] for ex in examples] == [2, 4]
 

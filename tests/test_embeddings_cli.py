@@ -92,6 +92,25 @@ def test_bad_usage_exits_2(trained, run_cli):
     assert code == 2 and "file not found" in err
 
 
+def test_device_cuda_without_a_gpu_exits_2_before_training(trained, run_cli, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    code, _, err = run_cli("train", "embeddings", "--data", trained / "corpus.txt", "--min-count", "1",
+                           "--device", "cuda", "--out", trained / "gpu")
+    assert code == 2 and "--device cuda" in err and "not available" in err and not (trained / "gpu").exists()
+
+
+def test_threads_on_a_small_vocabulary_train_with_one_worker(trained, run_cli):
+    code, out, _ = run_cli("train", "embeddings", "--data", trained / "corpus.txt", "--dim", "8", "--min-count", "1",
+                           "--epochs", "1", "--threads", "2", "--device", "cpu", "--out", trained / "two", "--json")
+    record = _json_lines(out)[0]
+    assert code == 0 and record["workers"] == 1 and record["vocab_size"] == 10
+    code, out, _ = run_cli("train", "embeddings", "--data", trained / "corpus.txt", "--dim", "8", "--min-count", "1",
+                           "--epochs", "1", "--threads", "2", "--device", "cpu", "--out", trained / "two")
+    assert code == 0 and "1 worker thread: fewer than 1,000 words" in out
+
+
 def test_nlpdive_evaluate_takes_an_embeddings_dir(trained, run_cli):
     pairs = trained / "pairs2.tsv"
     pairs.write_text("cat\tdog\t9\ncat\tchair\t1\nlamp\tsofa\t8\ndog\tdesk\t0.5\n", encoding="utf-8")

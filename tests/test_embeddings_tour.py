@@ -5,7 +5,7 @@ import pytest
 @pytest.mark.slow
 def test_tour_section(tmp_path):
     from nlpdive.report import TourContext
-    from nlpdive.tasks.embeddings import tour_section
+    from nlpdive.report.embeddings import tour_section
 
     section = tour_section(TourContext(out=tmp_path, quick=True, log=lambda msg: None))
     s = section.summary

@@ -110,16 +110,59 @@ def _topic_corpus(n_lines=400, seed=0):
 def test_training_separates_topics(cbow):
     # the default batch size on a 10-word vocabulary: each word repeats hundreds of times per batch, and summed
     # sparse steps used to overshoot to inf/NaN (now capped by sgd_step's max_rate)
+    # threads=2 asks for two Hogwild workers, but ten words would make them collide on every row: one worker
     settings = Word2VecSettings(dim=16, window=3, min_count=1, sample=0, epochs=10, threads=2, cbow=cbow)
     corpus = Corpus.build(_topic_corpus(), min_count=1)
     model, stats = train_word2vec(corpus, settings, progress=False)
-    assert stats["words_per_second"] > 0 and stats["workers"] == 2 and stats["final_loss"] < 3.5
+    assert stats["words_per_second"] > 0 and stats["workers"] == 1 and stats["final_loss"] < 3.5
     assert torch.isfinite(model.inp.weight).all() and torch.isfinite(model.out.weight).all()
     emb = WordEmbeddings(Vectors(corpus.words, model.vectors.detach().numpy()))
     animals = {"cat", "dog", "horse", "cow", "sheep"}
     for word in ("cat", "chair"):
         near = {w for w, _ in emb.similar(word, topn=4)}
         assert near <= animals if word in animals else not near & animals
+
+
+@pytest.mark.parametrize("cbow", [False, True])
+def test_one_worker_with_a_seed_is_deterministic(cbow):
+    corpus = Corpus.build(_topic_corpus(100), min_count=1)
+
+    def run(seed):
+        settings = Word2VecSettings(dim=8, window=3, min_count=1, sample=0, epochs=3, batch_size=64, threads=2,
+                                    cbow=cbow, seed=seed)
+        model, stats = train_word2vec(corpus, settings, progress=False)
+        assert stats["workers"] == 1  # a small vocabulary: one worker, whatever threads asks for
+        return model.inp.weight.detach().clone(), model.out.weight.detach().clone(), stats["final_loss"]
+
+    first, again, other = run(0), run(0), run(1)
+    for a, b in zip(first[:2], again[:2]):
+        assert torch.equal(a, b)
+    assert first[2] == again[2] and not torch.equal(first[0], other[0])
+
+
+def test_hogwild_workers_only_for_a_large_vocabulary_on_cpu():
+    import os
+
+    from nlpdive.tasks.embeddings import HOGWILD_MIN_VOCAB
+    from nlpdive.tasks.embeddings.hogwild import _workers
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert _workers(torch.device("cpu"), 4, HOGWILD_MIN_VOCAB) == 4
+    assert _workers(torch.device("cpu"), None, 50_000) == cores
+    assert _workers(torch.device("cpu"), 4, HOGWILD_MIN_VOCAB - 1) == 1
+    assert _workers(torch.device("cpu"), None, 10) == 1
+    assert _workers(torch.device("cuda", 0), 4, 50_000) == 1
+
+
+def test_two_hogwild_workers_train_a_large_vocabulary():
+    rng = np.random.default_rng(0)
+    lines = [" ".join(f"w{i}" for i in rng.integers(0, 1200, size=12)) for _ in range(1500)]
+    corpus = Corpus.build(lines, min_count=1)
+    assert len(corpus.words) >= 1000
+    settings = Word2VecSettings(dim=8, window=2, min_count=1, sample=0, epochs=1, batch_size=256, threads=2)
+    model, stats = train_word2vec(corpus, settings, progress=False)
+    assert stats["workers"] == 2 and stats["vocab_size"] == len(corpus.words) and np.isfinite(stats["final_loss"])
+    assert torch.isfinite(model.inp.weight).all() and model.out.weight.abs().sum() > 0
 
 
 def test_pair_batches_cover_each_epoch():

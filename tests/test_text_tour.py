@@ -1,6 +1,6 @@
 """The tour's preprocessing section: the talk's steps and tables from bundled data."""
 from nlpdive.report import TourContext
-from nlpdive.tasks.preprocess import tour_section
+from nlpdive.report.preprocess import tour_section
 
 
 def test_preprocess_section(tmp_path):

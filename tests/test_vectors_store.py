@@ -83,6 +83,32 @@ def test_our_directory_is_memory_mapped_and_round_trips(vecs, tmp_path):
     assert type(nlpdive.load(tmp_path / "v")).__name__ == "WordEmbeddings"
 
 
+def test_save_is_atomic_and_keeps_other_files(vecs, tmp_path):
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "model.safetensors").write_bytes(b"kept")  # a run directory's own files survive a re-save
+    vecs.save(out)
+    assert (out / "model.safetensors").read_bytes() == b"kept" and load_vectors(out).words == WORDS
+    smaller = Vectors(WORDS[:3], MATRIX[:3])
+    smaller.save(out)
+    assert load_vectors(out).words == WORDS[:3]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v"]  # no temporary directory left
+
+
+def test_a_failed_save_leaves_the_old_directory(vecs, tmp_path, monkeypatch):
+    vecs.save(tmp_path / "v")
+
+    def broken(*args, **kw):  # vectors.npy and norms.npy are written, then the disk fills up
+        raise OSError("disk full")
+
+    monkeypatch.setattr("nlpdive.atomic.write_json", broken)
+    with pytest.raises(OSError, match="disk full"):
+        Vectors(WORDS[:3], MATRIX[:3]).save(tmp_path / "v")
+    back = load_vectors(tmp_path / "v")
+    assert back.words == WORDS and np.asarray(back.vectors).shape == MATRIX.shape
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v"]
+
+
 def _write_text(path, header, words=WORDS, matrix=MATRIX):
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "wt", encoding="utf-8") as f:

@@ -7,26 +7,14 @@
 Writes go to a temporary sibling directory that is renamed into place, so a crash never leaves half a model.
 """
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from nlpdive.atomic import atomic_dir, write_json  # noqa: F401  (write_json: re-exported for the tasks)
 from nlpdive.errors import InputError
 
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
-
-
-def write_json(path, obj):
-    """Write JSON atomically (temp file + rename)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.fchmod(fd, 0o644)  # mkstemp makes owner-only files; saved models are meant to be copied and shared
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    os.replace(tmp, path)
+METRICS = "metrics.json"
 
 
 def read_json(path, missing_hint="is this a saved nlpdive model directory?"):
@@ -56,39 +44,35 @@ def tensors_for_saving(state_dict):
 
 def save_model_dir(out, *, task, model_config, state_dict, json_files=None, extra_config=None):
     """Save a model directory atomically. `json_files` maps file name -> JSON-able object
-    (e.g. {"pipeline.json": pipeline.to_dict(), "labels.json": labels, "metrics.json": metrics})."""
+    (e.g. {"pipeline.json": pipeline.to_dict(), "labels.json": labels, "metrics.json": metrics}).
+    Files the directory already holds (a run's metrics.jsonl, loss.png, checkpoints) are kept."""
     from safetensors.torch import save_file
 
     from nlpdive import __version__
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp"))
-    tmp.chmod(0o755)
-    try:
+    with atomic_dir(out, merge=True) as tmp:
         config = {"task": task, "model": model_config, "nlpdive_version": __version__, **(extra_config or {})}
         write_json(tmp / CONFIG, config)
         save_file(tensors_for_saving(state_dict), str(tmp / WEIGHTS), metadata={"task": task})
         for name, obj in (json_files or {}).items():
             write_json(tmp / name, obj)
-        if out.exists():
-            # keep files the run directory already holds (metrics.jsonl, loss.png, checkpoints)
-            for item in tmp.iterdir():
-                os.replace(item, out / item.name)
-            tmp.rmdir()
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
+
+
+def write_metrics(out_dir, metrics):
+    """out_dir/metrics.json (the directory is made when missing)."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    return write_json(Path(out_dir) / METRICS, metrics)
 
 
 def read_config(path):
     path = Path(path)
     if not path.is_dir():
         raise InputError("not a directory", path=path, hint="pass a saved model directory (holding config.json)")
+    _not_a_checkpoint(path)
     config = read_json(path / CONFIG)
+    if not isinstance(config, dict):
+        raise InputError("config.json must hold a JSON object", path=path / CONFIG, hint="re-save or re-train the model")
     if "task" not in config:
         raise InputError("config.json has no 'task' key", path=path / CONFIG)
     return config
@@ -106,3 +90,17 @@ def load_weights(path, device="cpu"):
     except Exception as e:  # safetensors raises its own error types for truncated headers/data
         raise InputError(f"corrupt weights file ({type(e).__name__}: {e})", path=f,
                          hint="the file is truncated or not safetensors; copy it again or re-train") from None
+
+
+def _not_a_checkpoint(path):
+    """A training checkpoint (RUN/checkpoints/step-N) or the checkpoints folder is not a saved model: say which
+    directory to use instead."""
+    if (path / CONFIG).exists():
+        return
+    if (path / "state.json").exists() and (path / "optim.safetensors").exists():
+        run = path.parent.parent if path.parent.name == "checkpoints" else path.parent
+        raise InputError("this is a training checkpoint, not a saved model", path=path,
+                         hint=f"use the model directory {run}, or continue training with --resume --out {run}")
+    if path.name == "checkpoints" and any(path.glob("step-*")):
+        raise InputError("this is a run's checkpoints folder, not a saved model", path=path,
+                         hint=f"use the model directory {path.parent}")

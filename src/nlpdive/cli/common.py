@@ -13,7 +13,10 @@ def add_reader_args(p, data_required=True, nargs=None):
     p.add_argument("--text-column", metavar="C", help="column name or 0-based index holding the text")
     p.add_argument("--label-column", metavar="C", help="column name or 0-based index holding the label")
     p.add_argument("--encoding", default=None, metavar="E", help="file encoding (default utf-8; e.g. latin-1)")
-    p.add_argument("--skip-empty", action="store_true", help="drop rows whose text is empty (default: an error)")
+    p.add_argument("--format", choices=("csv", "tsv", "jsonl", "txt"), help="the file's format (default: from its "
+                   "extension and contents; a .txt of TEXT<TAB>LABEL lines reads as TSV)")
+    p.add_argument("--skip-empty", action="store_true", help="training: skip rows whose text is empty even when "
+                   "most are (default: a few are skipped with a warning; evaluate and predict score them)")
 
 
 def add_multilabel_args(p, train=False):
@@ -47,46 +50,26 @@ def multilabel_reader(args):
     return reader
 
 
-def add_train_args(p, trainer_options=True):
-    """The flags every `train` command takes (see CLI.md); `trainer_options=False` leaves out the
-    nlpdive.train.Trainer's own options, for a command that trains with its own loop."""
+COMMON_TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "seed", "device", "precision")  # every train command's
+
+
+def add_train_args(p, trainer_options=True, defaults=None):
+    """The flags every `train` command takes (see CLI.md), generated from nlpdive.train.TrainConfig's fields;
+    `trainer_options=False` leaves out the Trainer's own options, for a command that trains with its own loop.
+    `defaults`: {option: shown default} where the task's recipe sets its own."""
+    from nlpdive.options import add_options
+    from nlpdive.train import TrainConfig
+
     p.add_argument("--out", required=False, metavar="DIR", help="run/model directory (default runs/<task>)")
-    p.add_argument("--epochs", type=int, help="passes over the training data")
-    p.add_argument("--batch-size", type=int, help="examples per optimizer step (global, across processes)")
-    p.add_argument("--lr", type=float, help="peak learning rate")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help="default: auto")
-    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"], help="default: fp32")
+    add_options(p, TrainConfig, only=COMMON_TRAIN_OPTIONS, defaults=defaults)
     p.add_argument("--config", metavar="FILE", help="YAML or JSON file with the same keys as the flags; flags win")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     p.add_argument("--valid", metavar="FILE", help="validation file (same format as --data)")
     p.add_argument("--valid-split", type=float, metavar="F", help="hold out this fraction of --data for validation")
     if trainer_options:
-        _add_trainer_args(p.add_argument_group("training options (unset: the task's defaults)"))
+        add_options(p.add_argument_group("training options"), TrainConfig, skip=COMMON_TRAIN_OPTIONS,
+                    defaults=defaults)
     p.set_defaults(_parser=p)
-
-
-def _add_trainer_args(g):
-    """The rest of nlpdive.train.TrainConfig, one flag per field (None = the task's default). --patience is the
-    task's own flag (its help names the task's default)."""
-    g.add_argument("--optimizer", choices=["adamw", "sgd"], help="default adamw")
-    g.add_argument("--weight-decay", type=float, metavar="F", help="AdamW/SGD weight decay on weight matrices")
-    g.add_argument("--momentum", type=float, metavar="F", help="SGD momentum")
-    g.add_argument("--schedule", choices=["constant", "linear", "cosine"], help="learning-rate schedule after warm-up")
-    g.add_argument("--warmup", type=float, metavar="W", help="warm-up: a fraction of all steps (< 1) or a step count")
-    g.add_argument("--clip", type=float, metavar="NORM", help="clip the gradient norm (0: no clipping)")
-    g.add_argument("--accum", type=int, metavar="N", help="accumulate gradients over N micro-batches per step")
-    g.add_argument("--eval-every", type=int, metavar="N", help="also evaluate every N optimizer steps")
-    g.add_argument("--monitor", metavar="METRIC", help="validation metric for early stopping and keep-best")
-    g.add_argument("--mode", choices=["min", "max"], help="whether --monitor should go down (min) or up (max)")
-    g.add_argument("--keep-best", action=argparse.BooleanOptionalAction, default=None,
-                   help="end with the best evaluated weights (default) or the last ones")
-    g.add_argument("--checkpoint-every", type=int, metavar="N", help="also checkpoint every N steps")
-    g.add_argument("--log-every", type=int, metavar="N", help="steps between train-loss records in metrics.jsonl")
-    g.add_argument("--num-workers", type=int, metavar="N", help="data-loading worker processes (default 0)")
-    g.add_argument("--threads", type=int, metavar="N",
-                   help="CPU threads for torch (default: torch's, one per core). On a machine shared with other "
-                        "jobs, --threads 1 can train small models many times faster")
 
 
 def load_config_file(path):

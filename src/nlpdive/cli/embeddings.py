@@ -6,6 +6,10 @@ from nlpdive.errors import InputError
 
 # common train flags that mean nothing to word2vec's own SGD loop (no validation set, no checkpoints)
 _NOT_FOR_WORD2VEC = ("resume", "valid", "valid_split")
+# Word2VecSettings' defaults, as the common flags' help shows them (an unset flag: the settings' default applies)
+_SHOWN_DEFAULTS = {"epochs": 5, "batch_size": "2048 pairs; CBOW: 512 centre words", "lr": "0.025; CBOW: 0.05"}
+_SETTINGS = ("dim", "window", "negative", "min_count", "sample", "epochs", "lr", "batch_size", "cbow", "seed",
+             "threads")
 
 
 def register(cli):
@@ -24,9 +28,10 @@ def register(cli):
     p.add_argument("--min-count", type=int, default=5, help="ignore words rarer than this (default 5)")
     p.add_argument("--sample", type=float, default=1e-3, help="frequent-word subsampling threshold (default 1e-3; 0: off)")
     p.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    p.add_argument("--threads", type=int, metavar="N", help="CPU worker threads (default: all cores)")
-    add_train_args(p, trainer_options=False)
-    p.set_defaults(func=train, epochs=5, out="runs/embeddings")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="CPU worker threads (default: all cores; always one for a vocabulary under 1,000 words)")
+    add_train_args(p, trainer_options=False, defaults=_SHOWN_DEFAULTS)
+    p.set_defaults(func=train, out="runs/embeddings")
 
 
 def _example_word(vecs):
@@ -39,35 +44,27 @@ def _check(args):
         if getattr(args, name, None) not in (None, False):
             raise InputError(f"--{name.replace('_', '-')} does not apply to word2vec",
                              hint="word2vec trains in one pass with linear decay, without validation or checkpoints")
-    if args.precision != "fp32":
+    if args.precision not in (None, "fp32"):
         raise InputError("--precision: word2vec trains in fp32 only", hint="drop --precision")
-    for flag in ("dim", "window", "negative", "min_count", "epochs", "batch_size"):
+    for flag in ("dim", "window", "negative", "min_count", "epochs", "batch_size", "threads"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             raise InputError(f"--{flag.replace('_', '-')} must be at least 1", hint=f"got {getattr(args, flag)}")
 
 
-def _device(name):
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("--device cuda: no CUDA GPU visible", hint="use --device cpu or auto")
-    return name
-
-
 def train(args, out):
-    from nlpdive.tasks.embeddings import WordEmbeddings, Word2VecSettings
+    from nlpdive.tasks.embeddings import HOGWILD_MIN_VOCAB, WordEmbeddings, Word2VecSettings
+    from nlpdive.train import select_device
 
     _check(args)
-    settings = Word2VecSettings(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,
-                                sample=args.sample, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                                cbow=args.cbow, seed=args.seed, threads=args.threads)
-    model, stats = WordEmbeddings.fit(args.data, settings, out=args.out, device=_device(args.device),
-                                      encoding=args.encoding, text_column=args.text_column)
-    vecs = model.vectors
+    device = select_device(args.device or "auto")  # an InputError for a device this machine lacks (--device cuda)
+    settings = Word2VecSettings(**{k: getattr(args, k) for k in _SETTINGS if getattr(args, k, None) is not None})
+    emb = WordEmbeddings.fit(args.data, settings, out=args.out, device=device, encoding=args.encoding,
+                             text_column=args.text_column)
+    vecs, stats = emb.vectors, emb.stats
     record = {"out": args.out, "vocab_size": len(vecs), "dim": vecs.dim, "raw_words": stats["raw_words"],
-              "seconds": stats["seconds"], "words_per_second": stats["words_per_second"]}
+              "seconds": stats["seconds"], "words_per_second": stats["words_per_second"], "workers": stats["workers"]}
+    one = (args.threads or 0) > 1 and stats["vocab_size"] < HOGWILD_MIN_VOCAB
+    note = f"; 1 worker thread: fewer than {HOGWILD_MIN_VOCAB:,} words" if one else ""
     out.emit(record, f"{len(vecs)} words x {vecs.dim} dims from {stats['raw_words']:,} words in {stats['seconds']} s "
-                     f"({stats['words_per_second']:,} words/s) -> {args.out}\n"
+                     f"({stats['words_per_second']:,} words/s{note}) -> {args.out}\n"
                      f"try: nlpdive vectors similar {shlex.quote(str(args.out))} {shlex.quote(_example_word(vecs))}")

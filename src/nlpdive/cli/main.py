@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from importlib import import_module
 
 from nlpdive.errors import NlpdiveError
@@ -20,6 +21,9 @@ COMMANDS = [
     "nlpdive.cli.vectors",
     "nlpdive.cli.use",
 ]
+
+
+_python_show_warning = warnings.showwarning
 
 
 class Output:
@@ -108,7 +112,16 @@ def build_parser():
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings for users (nlpdive's own, about their input) as one line on stderr; others as Python shows them."""
+    if issubclass(category, UserWarning) and not os.environ.get("NLPDIVE_DEBUG"):
+        print(f"nlpdive: warning: {message}", file=sys.stderr, flush=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
 def main(argv=None):
+    warnings.showwarning = _show_warning
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
@@ -129,11 +142,22 @@ def main(argv=None):
         return 0
     except OSError as e:  # a path the user gave cannot be written or read (permissions, a full disk, ...)
         if e.filename is None:
-            raise
+            return _internal_error(e)
         print(f"nlpdive: error: {e.filename}: {e.strerror} (check the path, its permissions and free space)",
               file=sys.stderr)
         return 2
+    except Exception as e:  # a bug of ours: one line, the traceback on request
+        return _internal_error(e)
     return result if isinstance(result, int) else 0
+
+
+def _internal_error(e):
+    if os.environ.get("NLPDIVE_DEBUG"):
+        raise e
+    reason = " ".join(str(e).split())[:300]
+    print(f"nlpdive: internal error: {type(e).__name__}: {reason}; run with NLPDIVE_DEBUG=1 for the traceback",
+          file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

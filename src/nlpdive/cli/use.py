@@ -1,8 +1,8 @@
 """Commands that use a saved model directory: evaluate, predict, generate, translate.
 
-They all go through `nlpdive.load(DIR)`, which returns the task object; each task object offers the verbs
-that fit it: `.evaluate(path, **reader_kw) -> dict`, `.predict(texts) -> list[dict]`,
-`.generate(prompt, ...) -> str`, `.translate(texts, beam=...) -> list[dict]`.
+They all go through `nlpdive.load(DIR)`, which returns the task object; every task object offers `evaluate`
+and declares the verbs it serves (nlpdive.tasks.base): a command calls `model.verb(name)`, which names the
+verbs the model does serve when it is not one of them.
 """
 from nlpdive.cli.common import add_multilabel_args, add_reader_args, add_threshold_arg, multilabel_reader
 from nlpdive.errors import InputError
@@ -37,16 +37,9 @@ def _positive_int(text):
     return value
 
 
-def _verb(model, name, directory):
-    fn = getattr(model, name, None)
-    if fn is None:
-        raise InputError(f"a {type(model).__name__} model cannot {name}", path=directory,
-                         hint="use a model directory trained for this command")
-    return fn
-
-
 def _reader_kw(args):
-    kw = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding") if getattr(args, k, None) is not None}
+    kw = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "format")
+          if getattr(args, k, None) is not None}
     if getattr(args, "skip_empty", False):
         kw["skip_empty"] = True
     return {**kw, **multilabel_reader(args)}
@@ -61,8 +54,7 @@ def evaluate(args, out):
     import nlpdive
 
     model = nlpdive.load(args.model)
-    metrics = _verb(model, "evaluate", args.model)(args.data, out_dir=args.out, **_threshold_kw(args),
-                                                   **_reader_kw(args))
+    metrics = model.evaluate(args.data, out_dir=args.out, **_threshold_kw(args), **_reader_kw(args))
     out.emit(metrics, _format_metrics(metrics))
 
 
@@ -72,14 +64,14 @@ def predict(args, out):
     if bool(args.texts) == bool(args.data):
         raise InputError("give either TEXT... or --data FILE", hint="e.g. nlpdive predict DIR \"that movie sucked!\"")
     model = nlpdive.load(args.model)
-    fn = _verb(model, "predict", args.model)
+    fn = model.verb("predict", where=args.model)
     if args.data:
         from nlpdive.data import read_examples
 
-        trained = {k: v for k, v in getattr(model, "reader", {}).items()
-                   if k in ("text_column", "encoding", "skip_empty")}
+        trained = {k: v for k, v in getattr(model, "reader", {}).items() if k in ("text_column", "encoding", "format")}
         reader = {**trained, **_reader_kw(args)}  # default: the text column and encoding the model was trained with
-        texts = [ex["text"] for ex in read_examples(args.data, need_labels=False, **reader)]
+        reader.pop("skip_empty", None)
+        texts = [ex["text"] for ex in read_examples(args.data, need_labels=False, keep_empty=True, **reader)]
     else:
         texts = args.texts
     for text, pred in zip(texts, fn(texts, batch_size=args.batch_size, **_threshold_kw(args))):

@@ -16,8 +16,9 @@ def detect_format(path, format=None):
     extensions such as .tokens or .pos are read as text, one example per line)."""
     known = sorted(set(FORMATS.values()))
     if format is not None:
+        format = format.lower() if isinstance(format, str) else format
         if format not in known:
-            raise InputError(f"unknown format {format!r}", hint=f"use one of: {', '.join(known)}")
+            raise InputError(f"unknown format {format!r}", hint=f"pass --format one of: {', '.join(known)}")
         return format
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] == ".gz":

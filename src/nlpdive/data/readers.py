@@ -1,6 +1,8 @@
 """Readers: labelled examples from CSV/TSV/JSONL/txt, streams of texts, and sentence pairs."""
 import os
+import re
 import warnings
+from decimal import Decimal
 from functools import partial
 
 from nlpdive.data.columns import guess_label_column, guess_text_column, resolve_column
@@ -10,17 +12,30 @@ from nlpdive.data.tables import read_table
 from nlpdive.errors import InputError
 
 TEXT_MODES = ("line", "document")
+MOST_EMPTY = 0.5  # a larger share of empty texts is an error (the wrong column?) unless --skip-empty
+DISTINCT_CHECK_ROWS = 20  # in a larger training file, a distinct label in over half the rows is an error
+NUMERIC_LABEL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+MISSING_LABELS = {"nan", "null", "none"}  # what pandas, JSON and Python write for a missing value
+
+
+class InputWarning(UserWarning):
+    """Input the readers worked around (rows with empty text skipped, labels 1.0 and 1 merged): one per file."""
 
 
 def read_examples(path, *, text_column=None, label_column=None, encoding=None, need_labels=True, format=None,
-                  header=None, min_classes=2, skip_empty=False):
+                  header=None, min_classes=2, skip_empty=False, keep_empty=False):
     """Examples [{"text": str, "label": str | None, "line": int}] from a .csv/.tsv/.jsonl/.txt file (or .gz).
 
     text_column / label_column: a name or 0-based index; guessed when None (see nlpdive.data.columns).
     need_labels: every row must have a label and there must be `min_classes` classes; when False, the label is
     read only from a column given or named like one (label, class, ...), else None.
+    format: 'csv' | 'tsv' | 'jsonl' | 'txt'; from the extension when None. A .txt file whose lines all hold the
+    same number of tabs ("text<TAB>label") is read as TSV.
     header (CSV/TSV): None = detect, True = the first row names the columns, False = no header (use indices).
-    skip_empty: drop rows whose text is empty (with a warning) instead of failing on them.
+    keep_empty (evaluation, prediction): a row with an empty or blank text is an example with text "".
+    Otherwise (training) such rows are skipped with one InputWarning; it is an error when every text is empty,
+    or when most are and not `skip_empty` (skip_empty: skip them whatever their share).
+    Labels are stripped and numbers written one way (normalize_label: 1.0 and 1 are class "1").
     Every problem is an InputError naming the file and line.
     """
     table = read_table(path, detect_format(path, format), encoding, header)
@@ -34,50 +49,115 @@ def read_examples(path, *, text_column=None, label_column=None, encoding=None, n
     if text_index == label_index:
         raise InputError(f"column {table.columns[text_index]!r} is both the text and the label column",
                          path=path, hint="pass different --text-column and --label-column")
-    rows = _drop_empty(table, text_index) if skip_empty else table.rows
-    examples = [_example(table, line, fields, text_index, label_index, need_labels) for line, fields in rows]
+    rows = _text_rows(table, text_index, skip_empty, keep_empty)
+    seen = {}  # label cell as written -> its class ({"1.0": "1", " 1": "1"})
+    examples = [_example(table, line, fields, text_index, label_index, need_labels, seen) for line, fields in rows]
+    _warn_merged_labels(table, seen)
     if need_labels:
         _check_classes(table, label_index, examples, min_classes)
     return examples
 
 
-def _drop_empty(table, text_index):
-    empty = {line for line, fields in table.rows if _blank(fields[text_index])}
-    if len(empty) == len(table.rows):
-        raise InputError("every text is empty", path=table.path, hint="check --text-column")
-    if empty:
-        shown = ", ".join(map(str, sorted(empty)[:5])) + (", ..." if len(empty) > 5 else "")
-        warnings.warn(f"{table.path}: skipped {len(empty)} rows with empty text (lines {shown})", stacklevel=3)
-    return [(line, fields) for line, fields in table.rows if line not in empty]
+def _text_rows(table, text_index, skip_empty, keep_empty):
+    """The rows to read: every row with `keep_empty`; else those with a text (see read_examples)."""
+    if keep_empty:
+        return table.rows
+    empty = [line for line, fields in table.rows if _blank(fields[text_index])]
+    if not empty:
+        return table.rows
+    column, total = table.columns[text_index], len(table.rows)
+    if len(empty) == total:
+        raise InputError(f"every text is empty (column {column!r})", path=table.path, hint="check --text-column")
+    if not skip_empty and len(empty) > MOST_EMPTY * total:
+        raise InputError(f"most texts ({len(empty)} of {total}) are empty (column {column!r})", path=table.path,
+                         hint="check --text-column, or pass --skip-empty to skip them")
+    warnings.warn(f"{table.path}: skipped {len(empty)} rows with empty text (first at line {empty[0]})",
+                  InputWarning, stacklevel=3)
+    skipped = set(empty)
+    return [(line, fields) for line, fields in table.rows if line not in skipped]
 
 
 def _blank(value):
     return value is None or not value.strip()
 
 
-def _example(table, line, fields, text_index, label_index, need_labels):
-    text = fields[text_index]
-    if _blank(text):
-        raise InputError(f"empty text in column {table.columns[text_index]!r}", path=table.path, line=line,
-                         hint="remove the row, check --text-column, or skip such rows (skip_empty=True)")
-    label = None if label_index is None or _blank(fields[label_index]) else fields[label_index].strip()
+def _example(table, line, fields, text_index, label_index, need_labels, seen=None):
+    text = "" if _blank(fields[text_index]) else fields[text_index]
+    label = None if label_index is None else _label(table, line, fields[label_index], need_labels, seen)
     if need_labels and label is None:
         raise InputError(f"empty label in column {table.columns[label_index]!r}", path=table.path, line=line,
                          hint="give every row a label, or check --label-column")
     return {"text": text, "label": label, "line": line}
 
 
+def normalize_label(value):
+    """A label as one canonical string: surrounding whitespace stripped and a number written one way, so that
+    "1", "1.0", " 1 " and "+1" are all "1", "0.50" is "0.5" and "-0" is "0"; other labels are kept as written."""
+    label = value.strip()
+    if not NUMERIC_LABEL.fullmatch(label):
+        return label
+    number = Decimal(label)
+    if abs(number.adjusted()) > 30:  # 1e99 and the like: keep as written rather than print 100 digits
+        return label
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def _label(table, line, value, need_labels, seen):
+    """The normalised label of one cell, None when empty; a missing-value marker (nan, null, None) or a JSON
+    list/object is an error when labels are needed, else no label. `seen` caches cell value -> label."""
+    label = seen.get(value) if seen is not None else None
+    if label is not None:
+        return label
+    if _blank(value):
+        return None
+    label = normalize_label(value)
+    missing = label.lower() in MISSING_LABELS
+    if missing or label[0] in "[{":
+        if not need_labels:
+            return None
+        what = "a missing value" if missing else "a list or object, not one class"
+        shown = label if len(label) <= 40 else label[:37] + "..."
+        raise InputError(f"the label {shown!r} is {what}", path=table.path, line=line,
+                         hint="fix the label or check --label-column")
+    if seen is not None:
+        seen[value] = label
+    return label
+
+
+def _warn_merged_labels(table, seen):
+    """One InputWarning when some label was written otherwise than its class (1.0 for 1), from `seen`."""
+    forms = {}  # class -> the ways it was written (stripped), in the order first seen
+    for value, label in seen.items():
+        forms.setdefault(label, {}).setdefault(value.strip(), None)
+    merged = [(label, list(written)) for label, written in forms.items() if list(written) != [label]]
+    if not merged:
+        return
+    parts = [(f"label {written[0]} read as class" if len(written) == 1 else
+              f"labels {', '.join(written[:-1])} and {written[-1]} read as one class") + f' "{label}"'
+             for label, written in merged[:3]]
+    more = f"; and {len(merged) - 3} more" if len(merged) > 3 else ""
+    warnings.warn(f"{table.path}: {'; '.join(parts)}{more}", InputWarning, stacklevel=3)
+
+
 def _check_classes(table, label_index, examples, min_classes):
     classes = sorted({ex["label"] for ex in examples})
+    name = table.columns[label_index]
+    if min_classes >= 2 and len(examples) > DISTINCT_CHECK_ROWS and len(classes) > len(examples) / 2:
+        raise InputError(f"the label column {name!r} has {len(classes)} distinct values in {len(examples)} rows: "
+                         "this looks like a numeric target or the wrong column", path=table.path,
+                         hint="pass --label-column")
     if len(classes) < min_classes:
         shown = ", ".join(map(repr, classes[:5]))
-        raise InputError(f"the label column {table.columns[label_index]!r} has {len(classes)} class(es) ({shown}); "
+        raise InputError(f"the label column {name!r} has {len(classes)} class(es) ({shown}); "
                          f"training needs at least {min_classes}", path=table.path,
                          hint="check --label-column, or use a file with more classes")
 
 
 def read_multilabel(path, *, text_column=None, label_column=None, label_columns=None, label_sep="|", encoding=None,
-                    allow_empty_labels=False, format=None, header=None, min_labels=1, skip_empty=False):
+                    allow_empty_labels=False, format=None, header=None, min_labels=1, skip_empty=False,
+                    keep_empty=False):
     """Multi-label examples [{"text": str, "labels": [str], "line": int}] and every label name, from either
 
     - label_columns: several 0/1 columns (names or 0-based indices; Jigsaw's toxic,obscene,...): a row's labels
@@ -85,7 +165,8 @@ def read_multilabel(path, *, text_column=None, label_column=None, label_columns=
     - one label column (label_column, or guessed) whose cells list labels split on `label_sep` ("sports|tech");
       the label names are those seen, in LabelMap order. A row with no label is an error unless
       `allow_empty_labels`.
-    At least `min_labels` labels must occur in the file. Every problem is an InputError naming file and line.
+    At least `min_labels` labels must occur in the file. format, header, skip_empty and keep_empty: as for
+    read_examples. Every problem is an InputError naming file and line.
     """
     if label_columns and label_column is not None:
         raise InputError("give the 0/1 label columns or one label column, not both",
@@ -101,13 +182,13 @@ def read_multilabel(path, *, text_column=None, label_column=None, label_columns=
     if text_index in label_indices or len(set(label_indices)) < len(label_indices):
         raise InputError("the text column and each label column must be different columns", path=path,
                          hint="check --text-column and --label-columns")
-    rows = _drop_empty(table, text_index) if skip_empty else table.rows
+    rows = _text_rows(table, text_index, skip_empty, keep_empty)
     if label_columns:
         names = [table.columns[j] for j in label_indices]
         read_labels = partial(_flag_labels, table, label_indices)
     else:
         read_labels = partial(_split_labels, table, label_indices[0], label_sep, allow_empty_labels)
-    examples = [{"text": _example(table, line, fields, text_index, None, False)["text"],
+    examples = [{"text": "" if _blank(fields[text_index]) else fields[text_index],
                  "labels": read_labels(line, fields), "line": line} for line, fields in rows]
     seen = {label for ex in examples for label in ex["labels"]}
     if not label_columns:
@@ -122,7 +203,7 @@ def _flag_labels(table, indices, line, fields):
     """The names of the 0/1 columns holding 1."""
     labels = []
     for j in indices:
-        value = (fields[j] or "").strip()
+        value = normalize_label(fields[j] or "")  # 1.0 (as pandas writes a float column) is 1
         if value not in ("0", "1"):
             raise InputError(f"column {table.columns[j]!r} holds {value!r}; a label column holds 0 or 1",
                              path=table.path, line=line,
@@ -141,12 +222,14 @@ def _split_labels(table, index, sep, allow_empty, line, fields):
     return labels
 
 
-def read_texts(paths, *, encoding=None, mode="line", text_column=None):
+def read_texts(paths, *, encoding=None, mode="line", text_column=None, format=None):
     """Stream texts from one or more files, never holding a whole text file in memory.
 
     mode="line": each non-blank line; mode="document": blocks of lines separated by blank lines.
-    CSV/TSV/JSONL files yield their text column (`text_column`, or guessed); these are read whole.
-    Missing files and a bad mode fail here, before the first text is read.
+    CSV/TSV/JSONL files yield their text column (`text_column`, or guessed); these are read whole, and rows with
+    an empty text are skipped (with a warning). format: as for read_examples, for every file; text files (.txt,
+    or any other extension) are streamed line by line, tabs and all.
+    Missing files, a bad mode and an unknown format fail here, before the first text is read.
     """
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if mode not in TEXT_MODES:
@@ -155,13 +238,15 @@ def read_texts(paths, *, encoding=None, mode="line", text_column=None):
         raise InputError("no input files", hint="pass at least one file to --data")
     for path in paths:
         check_file(path)
-    return _iter_texts(paths, encoding, mode, text_column)
+        detect_format(path, format)
+    return _iter_texts(paths, encoding, mode, text_column, format)
 
 
-def _iter_texts(paths, encoding, mode, text_column):
+def _iter_texts(paths, encoding, mode, text_column, format):
     for path in paths:
-        if detect_format(path) != "txt":
-            examples = read_examples(path, text_column=text_column, encoding=encoding, need_labels=False)
+        if detect_format(path, format) != "txt":
+            examples = read_examples(path, text_column=text_column, encoding=encoding, need_labels=False,
+                                     format=format, skip_empty=True)
             yield from (ex["text"] for ex in examples)
         elif mode == "line":
             yield from _lines(path, encoding)

@@ -12,6 +12,7 @@ from nlpdive.errors import InputError
 NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 FASTTEXT_PREFIX = "__label__"
 MAX_HEADER_NAME = 64  # a longer first-row field is data, not a column name
+COLUMN_LIKE = re.compile(r"(?=.*[^\W\d_])[\w\- ]{1,32}")  # a short word-like name: text, label, sentence_1, ...
 HEADER_CHECK_ROWS = 1000
 
 
@@ -54,6 +55,8 @@ def _read_delimited(path, format, encoding, header):
     if not rows:
         return Table(path, format, [], [], named=False)
     has_header = _looks_like_header(rows) if header is None else header
+    if has_header or (header is None and _repeated_column_names(rows)):
+        _check_unique_names(path, rows[0])
     if has_header:
         columns, rows = rows[0][1], rows[1:]
     else:
@@ -72,6 +75,26 @@ def _looks_like_header(rows):
         return False
     following = islice(rows, 1, 1 + HEADER_CHECK_ROWS)
     return not any(j < len(fields) and fields[j] == name for _, fields in following for j, name in enumerate(first))
+
+
+def _repeated_column_names(rows):
+    """A first row of column-like names with one repeated (sentence<TAB>sentence; text,label,text), whose values
+    do not appear again in their columns: a header with a duplicate name rather than a row of data."""
+    first = rows[0][1]
+    if len(set(first)) == len(first) or not all(COLUMN_LIKE.fullmatch(v.strip()) for v in first):
+        return False
+    following = islice(rows, 1, 1 + HEADER_CHECK_ROWS)
+    return not any(j < len(fields) and fields[j] == name for _, fields in following for j, name in enumerate(first))
+
+
+def _check_unique_names(path, first):
+    line, names = first
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"the header names the column {name!r} twice", path=path, line=line,
+                             hint="rename one of the columns")
+        seen.add(name)
 
 
 def _check_widths(path, tsv, rows, width, reference):
@@ -112,16 +135,36 @@ def _json_value(value):
 
 
 def _read_txt(path, format, encoding, header):
-    """One example per non-blank line; fastText lines ("__label__pos some text") give a label column."""
+    """One example per non-blank line; fastText lines ("__label__pos some text") give a label column; lines that
+    all hold the same number of tabs (UCI's "text<TAB>label") are read as a TSV file (header detected)."""
     rows = []
     with open_text(path, encoding) as f:
         for number, line in enumerate(f, 1):
             line = line.rstrip("\r\n")
             if line.strip():
                 rows.append((number, line))
+    if tab_columns(line for _, line in rows):
+        return _read_delimited(path, "tsv", encoding, header)
     if not rows or not rows[0][1].startswith(FASTTEXT_PREFIX):
         return Table(path, format, ["text"], [(n, [line]) for n, line in rows], named=True)
     return Table(path, format, ["text", "label"], [_fasttext_row(path, n, line) for n, line in rows], named=True)
+
+
+def tab_columns(lines):
+    """The number of tabs that every non-blank line of a text file holds, when that is the same number (>= 1)
+    and the first line is not a fastText line; else 0. Stops at the first line that rules it out."""
+    count = None
+    for line in lines:
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if count is None:
+            if line.startswith(FASTTEXT_PREFIX):
+                return 0
+            count = line.count("\t")
+        if count == 0 or line.count("\t") != count:
+            return 0
+    return count or 0
 
 
 def _fasttext_row(path, number, line):

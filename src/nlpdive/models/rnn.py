@@ -41,8 +41,8 @@ class RNNConfig:
     embed_dim: int = 128
     hidden: int = 128
     layers: int = 1
-    bidirectional: bool = False
-    pooling: str = "last"  # last | max | mean | attention
+    bidirectional: bool = True  # bi-GRU + max pooling: the best of benchmarks/classify.py (docs/benchmarks.md)
+    pooling: str = "max"  # last | max | mean | attention
     dropout: float = 0.0
     pad_id: int = 0
     freeze_embeddings: bool = False

@@ -1,6 +1,7 @@
-"""The tour report: sections contributed by tasks, rendered to one self-contained report.html.
+"""The tour report: one section per act of the talk (report/<section>.py), rendered to one self-contained
+report.html. Sections call the tasks' public API; no task knows about the tour.
 
-A section is a function `tour_section(ctx) -> Section` in a task module, listed in SECTIONS (in talk order).
+A section is a function `tour_section(ctx) -> Section` in its own module, listed in SECTIONS (in talk order).
 Use `ctx.figure(fig)` for matplotlib figures (embedded as base64 PNG), `ctx.table(header, rows)` for tables,
 `ctx.code(text)` for monospace blocks; `ctx.quick` asks for a fast, small version; `ctx.out` is the
 output directory (for extra files such as plots users may open on their own); `ctx.progress(msg)` logs a step.
@@ -13,11 +14,13 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
+from nlpdive.atomic import write_text
+
 # "module:function", in the order of the talk
 SECTIONS = [
-    "nlpdive.tasks.preprocess:tour_section",
-    "nlpdive.tasks.classify:tour_section",
-    "nlpdive.tasks.embeddings:tour_section",
+    "nlpdive.report.preprocess:tour_section",
+    "nlpdive.report.classify:tour_section",
+    "nlpdive.report.embeddings:tour_section",
 ]
 
 
@@ -83,10 +86,12 @@ def run_sections(ctx, names=None):
         module, func = spec.split(":")
         t0 = time.perf_counter()
         try:
-            fn = getattr(import_module(module), func)
-        except (ModuleNotFoundError, AttributeError):
-            continue  # section not built yet
-        try:
+            try:
+                fn = getattr(import_module(module), func)
+            except ModuleNotFoundError as e:
+                if e.name == module:
+                    continue  # the section's own module is not written yet
+                raise  # something the section imports is missing: a failure to report
             section = fn(ctx)
         except Exception as e:  # keep the rest of the tour; report the failure
             errors.append((spec, e))
@@ -106,9 +111,4 @@ def render(sections, path, title="nlpdive tour — A Deep Dive into NLP with PyT
             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
             f"<p class='meta'>nlpdive {__version__} · {time.strftime('%Y-%m-%d %H:%M')}</p><ol>{toc}</ol>"
             + "".join(parts) + "</body></html>")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, page)

@@ -1,29 +1,36 @@
-"""Tasks wire data, pipeline, model, loss, metrics and decoding. `load(DIR)` rebuilds the task object of a
-saved model directory from its config.json "task" key."""
+"""Tasks: each a short recipe (reader -> features -> model -> loss -> metrics -> decoding) and its task object on
+the contract of tasks/base.py. `load(DIR)` rebuilds the task object of a saved model directory from its
+config.json "task" key."""
 from importlib import import_module
+from pathlib import Path
 
 from nlpdive.errors import InputError
 
-# task name -> "module:Class"; each Class has a classmethod `load(path)`.
+# task name (config.json "task") -> "module:Class" of its task object
 TASKS = {
     "classify": "nlpdive.tasks.classify:Classifier",
     "embeddings": "nlpdive.tasks.embeddings:WordEmbeddings",
-    "lm": "nlpdive.tasks.lm:LanguageModel",
-    "translate": "nlpdive.tasks.translate:Translator",
-    "finetune-lm": "nlpdive.tasks.finetune:FinetunedLM",
-    "finetune-classify": "nlpdive.tasks.finetune:FinetunedClassifier",
 }
+PLANNED = ("lm", "translate", "finetune-lm", "finetune-classify")  # saved by later versions of nlpdive
 
 
-def task_class(name):
+def task_class(name, where=None):
+    if name in PLANNED:
+        raise InputError(f"this model was saved by the {name!r} task, which this nlpdive version does not have",
+                         path=where, hint="upgrade nlpdive (pip install -U nlpdive)")
     if name not in TASKS:
-        raise InputError(f"unknown task {name!r} in config.json", hint=f"known tasks: {', '.join(TASKS)}")
+        raise InputError(f"unknown task {name!r} in config.json", path=where,
+                         hint=f"known tasks: {', '.join(TASKS)}")
     module, cls = TASKS[name].split(":")
     return getattr(import_module(module), cls)
 
 
 def load(path):
+    """The task object saved in directory `path`."""
     from nlpdive.artifacts import read_config
 
     config = read_config(path)
-    return task_class(config["task"]).load(path)
+    if not isinstance(config.get("task"), str):
+        raise InputError("config.json: 'task' must be a task name", path=Path(path) / "config.json",
+                         hint=f"known tasks: {', '.join(TASKS)}")
+    return task_class(config["task"], Path(path) / "config.json").load(path)

@@ -8,7 +8,7 @@ Nothing here knows about text, vocabularies or files of examples: tasks bring da
 from nlpdive.train.config import TrainConfig
 from nlpdive.train.distributed import DistInfo, dist_info, seed_everything, select_device
 from nlpdive.train.losses import LOSSES, get_loss
-from nlpdive.train.metrics import MetricsLog, plot_loss, read_metrics, write_run_config
+from nlpdive.train.records import MetricsLog, plot_loss, read_metrics, write_run_config
 from nlpdive.train.trainer import FitResult, Trainer, default_batch_sampler
 
 __all__ = [

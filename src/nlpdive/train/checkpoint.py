@@ -7,13 +7,12 @@
 
 Nothing is pickled; a truncated or corrupt checkpoint gives an InputError naming the file.
 """
-import os
 import random
 import shutil
-import tempfile
 from pathlib import Path
 
-from nlpdive.artifacts import read_json, tensors_for_saving, write_json
+from nlpdive.artifacts import read_json, tensors_for_saving
+from nlpdive.atomic import TMP_MARK, atomic_dir, write_json
 from nlpdive.errors import InputError
 
 PREFIX = "step-"
@@ -35,25 +34,18 @@ def save(ckpt_dir, step, model, optimizer, state, best_weights=None, keep=2):
 
     ckpt_dir = Path(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ckpt_dir.glob(".tmp-*"):  # left by a run killed while writing
+    for stale in ckpt_dir.glob(f".*{TMP_MARK}*"):  # left by a run killed while writing
         shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(dir=ckpt_dir, prefix=".tmp-"))
     optim_tensors, optim_json = _flatten_optimizer(optimizer.state_dict())
     rng_tensors, rng_json = _rng_state()
     tensors = {**optim_tensors, **rng_tensors}
     if best_weights is not None:
         tensors.update({f"best.{k}": v for k, v in best_weights.items()})
-    try:
+    final = ckpt_dir / f"{PREFIX}{step:08d}"
+    with atomic_dir(final) as tmp:
         save_file(tensors_for_saving(model.state_dict()), str(tmp / "model.safetensors"))
         save_file(tensors_for_saving(tensors), str(tmp / "optim.safetensors"))
         write_json(tmp / "state.json", {**state, "optimizer": optim_json, "rng": rng_json})
-        final = ckpt_dir / f"{PREFIX}{step:08d}"
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     for old in sorted(ckpt_dir.glob(PREFIX + "*"))[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return final

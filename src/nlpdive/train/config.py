@@ -1,78 +1,59 @@
-"""TrainConfig: every option of a training run, in one dataclass (the CLI flags carry the same names)."""
+"""TrainConfig: every option of a training run, in one dataclass. Each field is also a `nlpdive train ...` flag
+(generated from the field: nlpdive.options), with its help, choices and valid range written once, here."""
 from dataclasses import dataclass, fields
 
-from nlpdive.errors import InputError
-
-CHOICES = {
-    "optimizer": ("adamw", "sgd"),
-    "schedule": ("constant", "linear", "cosine"),
-    "precision": ("fp32", "bf16", "fp16"),
-    "mode": ("min", "max"),
-    "device": ("auto", "cpu", "cuda", "mps"),
-}
+from nlpdive.options import check_options, option
 
 
 @dataclass
 class TrainConfig:
     # data and length
-    epochs: int = 3
-    batch_size: int = 32            # examples per optimizer step, across all processes and accumulation steps
-    num_workers: int = 0
+    epochs: int = option(3, "passes over the training data", min=1)
+    batch_size: int = option(32, "examples per optimizer step (global, across processes and accumulation)", min=1)
+    num_workers: int = option(0, "data-loading worker processes", min=0, metavar="N")
     # optimizer and schedule
-    lr: float = 1e-3
-    optimizer: str = "adamw"
-    weight_decay: float = 0.01
-    momentum: float = 0.9           # SGD only
-    schedule: str = "constant"
-    warmup: float = 0.0             # < 1: fraction of all steps; >= 1: number of steps
-    clip: float | None = 1.0        # max gradient norm; None or 0: no clipping
-    accum: int = 1                  # micro-batches per optimizer step
+    lr: float = option(1e-3, "peak learning rate", min=0, exclusive=True, max=10.0)
+    optimizer: str = option("adamw", "optimizer", choices=("adamw", "sgd"))
+    weight_decay: float = option(0.01, "weight decay on weight matrices (AdamW/SGD)", min=0, metavar="F")
+    momentum: float = option(0.9, "SGD momentum", min=0, below=1, metavar="F")
+    schedule: str = option("constant", "learning-rate schedule after warm-up", choices=("constant", "linear", "cosine"))
+    warmup: float = option(0.0, "warm-up: a fraction of all steps (< 1) or a step count", min=0, metavar="W")
+    clip: float | None = option(1.0, "clip the gradient norm (0: no clipping)", min=0, metavar="NORM")
+    accum: int = option(1, "accumulate gradients over N micro-batches per optimizer step", min=1, metavar="N")
     # hardware and reproducibility
-    precision: str = "fp32"
-    device: str = "auto"
-    threads: int | None = None      # torch CPU threads (set by the Trainer, for the process); None: torch's default
-    seed: int = 0
+    precision: str = option("fp32", "numeric precision", choices=("fp32", "bf16", "fp16"))
+    device: str = option("auto", "where to train", choices=("auto", "cpu", "cuda", "mps"))
+    threads: int | None = option(None, "CPU threads for torch (default: one per core). On a machine shared with "
+                                 "other jobs, --threads 1 can train small models many times faster", min=1,
+                                 metavar="N", default_help="torch's")
+    seed: int = option(0, "random seed (initialisation, shuffling, dropout)", min=0)
     # evaluation, early stopping, checkpoints, logging
-    eval_every: int | None = None   # None: at each epoch end; N: every N optimizer steps (and at each epoch end)
-    monitor: str = "valid_loss"
-    mode: str = "min"
-    patience: int | None = None     # stop after this many evaluations without improvement; None: never
-    keep_best: bool = True          # end with the weights of the best evaluation
-    checkpoint_every: int | None = None  # also checkpoint every N optimizer steps (always at each epoch end)
-    keep_checkpoints: int = 2
-    log_every: int = 50             # optimizer steps between train-loss records in metrics.jsonl
+    eval_every: int | None = option(None, "also evaluate every N optimizer steps", min=1, metavar="N",
+                                    default_help="each epoch's end")
+    monitor: str = option("valid_loss", "validation metric for early stopping and keep-best", metavar="METRIC")
+    mode: str = option("min", "whether --monitor should go down (min) or up (max)", choices=("min", "max"))
+    patience: int | None = option(None, "stop after N evaluations without a better --monitor", min=1, metavar="N",
+                                  default_help="never stop early")
+    keep_best: bool = option(True, "end with the best evaluated weights (--no-keep-best: the last ones)")
+    checkpoint_every: int | None = option(None, "also checkpoint every N optimizer steps", min=1, metavar="N",
+                                          default_help="each epoch's end")
+    keep_checkpoints: int = option(2, "checkpoints kept on disk", min=1, metavar="N")
+    log_every: int = option(50, "optimizer steps between train-loss records in metrics.jsonl", min=1, metavar="N")
 
     def __post_init__(self):
-        for name, allowed in CHOICES.items():
-            if getattr(self, name) not in allowed:
-                flag = "--" + name.replace("_", "-")
-                raise InputError(f"{flag} {getattr(self, name)!r} is not one of {', '.join(allowed)}")
-        positive = ("epochs", "batch_size", "accum", "log_every", "keep_checkpoints", "eval_every", "checkpoint_every",
-                    "threads")
-        for name in positive:
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise InputError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
-        if self.lr <= 0:
-            raise InputError(f"--lr must be > 0, got {self.lr}")
-        if self.warmup < 0:
-            raise InputError(f"--warmup must be >= 0 (a fraction < 1 or a number of steps), got {self.warmup}")
+        check_options(self)
 
     @classmethod
     def from_args(cls, args, **task_defaults):
-        """Build from a CLI namespace (cli.common.add_train_args): a flag left unset (None) takes the task's
-        default, then the dataclass default."""
-        values = {}
-        for f in fields(cls):
-            value = getattr(args, f.name, None)
-            if value is None:
-                value = task_defaults.get(f.name)
-            if value is not None:
-                values[f.name] = value
-        unknown = set(task_defaults) - {f.name for f in fields(cls)}
+        """Build from a CLI namespace: a flag left unset (None) takes the task's default, then the dataclass
+        default."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(task_defaults) - names
         if unknown:
             raise TypeError(f"unknown TrainConfig fields: {sorted(unknown)}")
+        values = {**task_defaults, **{n: getattr(args, n) for n in names if getattr(args, n, None) is not None}}
         return cls(**values)
 
     def warmup_steps(self, total_steps):
         return int(self.warmup * total_steps) if self.warmup < 1 else int(self.warmup)
+

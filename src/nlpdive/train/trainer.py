@@ -20,7 +20,7 @@ from nlpdive.errors import InputError
 from nlpdive.train import checkpoint
 from nlpdive.train.config import TrainConfig
 from nlpdive.train.distributed import barrier, dist_info, init_distributed, seed_everything, select_device
-from nlpdive.train.metrics import MetricsLog
+from nlpdive.train.records import MetricsLog
 from nlpdive.train.optim import build_optimizer, build_scheduler
 
 DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
@@ -32,6 +32,7 @@ class FitResult:
     best: dict | None    # the record of the weights the model ends with (best evaluation, or the last one)
     steps: int           # optimizer steps taken in the whole run
     stopped_early: bool = False
+    steps_per_epoch: int = 1
 
 
 @dataclass
@@ -176,7 +177,7 @@ class Trainer:
             self.model.load_state_dict(self._best_weights)
         barrier(self.dist)
         best = self.state.best if self._best_weights is not None else (self.state.history or [None])[-1]
-        return FitResult(self.state.history, best, self.state.step, stopped)
+        return FitResult(self.state.history, best, self.state.step, stopped, steps_per_epoch)
 
     def _start(self):
         """Fresh state and seeds, or the last checkpoint's state, weights and RNG states."""

@@ -8,8 +8,6 @@
 Our directory: config.json ({"task": "embeddings", ...}), vocab.json (the words, in row order),
 vectors.npy (float32 [V, D], opened with np.load(mmap_mode="r")), norms.npy (float32 [V] row norms).
 """
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -130,26 +128,20 @@ class Vectors:
 
     # -- files ------------------------------------------------------------------------------------------
     def save(self, out, config=None):
-        """Write our memory-mappable directory (atomically). `config` adds keys to config.json."""
+        """Write our memory-mappable directory (atomically: a temporary sibling filled, then moved in; other
+        files `out` already holds, such as a run's model.safetensors, are kept). `config` adds keys to
+        config.json."""
         from nlpdive import __version__
-        from nlpdive.artifacts import CONFIG, write_json
+        from nlpdive.artifacts import CONFIG
+        from nlpdive.atomic import atomic_dir, write_json
 
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp"))
-        tmp.chmod(0o755)
-        try:
+        with atomic_dir(out, merge=True) as tmp:
             np.save(tmp / VECTORS, np.ascontiguousarray(self.vectors, dtype=np.float32))
             np.save(tmp / NORMS, self.norms)
             write_json(tmp / VOCAB, self.words)
             write_json(tmp / CONFIG, {"task": "embeddings", "model": {"class": "Vectors"}, "nlpdive_version": __version__,
                                       "vectors": {"count": len(self), "dim": self.dim}, **(config or {})})
-            out.mkdir(exist_ok=True)
-            for item in tmp.iterdir():
-                item.replace(out / item.name)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return out
+        return Path(out)
 
     @classmethod
     def open(cls, path):

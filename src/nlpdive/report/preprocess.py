@@ -3,8 +3,9 @@ pieces, vocabulary statistics on the bundled MR sample, one-hot and bag-of-words
 import itertools
 from collections import Counter
 
-from nlpdive.demo import path as demo_path
 from nlpdive.data import read_texts
+from nlpdive.demo import path as demo_path
+from nlpdive.report import Section
 from nlpdive.text import TextPipeline, Vectorizer, WordTokenizer, lemmatize, train_tokenizer
 
 TALK = "the sneaky fox jumped over the dog"
@@ -38,12 +39,6 @@ def tour_section(ctx):
     ])
     summary = {"steps": steps, "mr_vocab_size": len(counts), "mr_tokens": sum(counts.values()),
                "coverage": {str(m): round(c, 4) for m, (_, c) in coverage.items()}, "bag_of_words": bag_of_words}
-    return _section(body, summary)
-
-
-def _section(body, summary):
-    from nlpdive.report import Section
-
     return Section("Text preprocessing: tokens, stop words, lemmas, subwords, one-hot, bag of words", body, summary)
 
 

@@ -1,0 +1,9 @@
+"""Metrics, one home for every task: classification (accuracy, P/R/F1, confusion matrix; multi-label micro/macro
+F1, subset accuracy, Hamming loss) and their plots. Language-model perplexity and translation BLEU/chrF join here.
+
+    from nlpdive.metrics import classification_metrics, multilabel_metrics, plot_confusion
+"""
+from nlpdive.metrics.classification import classification_metrics, multilabel_metrics
+from nlpdive.metrics.plots import plot_confusion
+
+__all__ = ["classification_metrics", "multilabel_metrics", "plot_confusion"]
