@@ -77,3 +77,52 @@ def test_cross_validation_flag(tmp_path, reviews, run_cli):
     result = last_json(out)
     assert len(result["folds"]) == 3 and 0.5 < result["accuracy_mean"] <= 1.0
     assert (tmp_path / "cv" / "cv.json").exists()
+
+
+def test_evaluate_and_predict_score_empty_texts_and_training_skips_a_few(tmp_path, reviews, run_cli):
+    data = tmp_path / "gaps.tsv"
+    rows = [line.split(",", 1)[1].rsplit(",", 1) for line in reviews.read_text().splitlines()[1:]]
+    lines = [f"{t.strip(chr(34))}\t{lab}\n" for t, lab in rows]
+    data.write_text("text\tlabel\n" + "".join(lines[:300]) + "\tpositive\n" + "".join(lines[300:]) + " \tnegative\n")
+    code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / "m", "--epochs", "1")
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "skipped 2 rows with empty text (first at line 302)" in warnings[0], err
+    code, out, err = run_cli("evaluate", tmp_path / "m", "--data", data, "--json")
+    assert code == 0, err
+    assert last_json(out)["examples"] == len(data.read_text().splitlines()) - 1  # every row, the empty ones too
+    code, out, err = run_cli("predict", tmp_path / "m", "--data", data, "--json")
+    assert code == 0 and len(out.strip().splitlines()) == len(data.read_text().splitlines()) - 1, err
+
+
+def test_a_txt_file_of_text_tab_label_lines_trains_with_column_indices(tmp_path, run_cli):
+    lines = demo.path("mr").read_text(encoding="utf-8").splitlines()[1:]
+    data = tmp_path / "amazon_cells_labelled.txt"
+    data.write_text("".join(f"{t}\t{1 if lab == 'positive' else 0}\n" for t, lab in
+                            (line.split("\t") for line in lines[:150] + lines[-150:])))
+    for extra in ([], ["--text-column", "0", "--label-column", "1"], ["--format", "tsv"]):
+        code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / "m", "--epochs", "1",
+                                 "--json", *extra)
+        assert code == 0, err
+        assert last_json(out)["labels"] == ["0", "1"]
+
+
+def test_a_checkpoint_directory_names_the_model_directory_to_use(tmp_path, reviews, run_cli):
+    run = tmp_path / "run"
+    code, out, err = run_cli("train", "classify", "--data", reviews, "--out", run, "--epochs", "1")
+    assert code == 0, err
+    step = next((run / "checkpoints").glob("step-*"))
+    for wrong in (step, run / "checkpoints"):
+        code, out, err = run_cli("evaluate", wrong, "--data", reviews)
+        assert code == 2 and "not a saved model" in err and f"use the model directory {run}" in err, err
+
+
+def test_the_hold_out_picks_the_epochs_and_the_final_model_trains_on_every_row(tmp_path, reviews, run_cli):
+    code, out, err = run_cli("train", "classify", "--data", reviews, "--out", tmp_path / "m", "--json")
+    assert code == 0, err
+    record = last_json(out)
+    assert record["train_examples"] == 600 and record["examples"] == 60  # validation: the 10% hold-out
+    assert 1 <= record["refit"]["epochs"] <= 2  # bow's recipe: at most 2 epochs
+    assert json.loads((tmp_path / "m" / "holdout" / "search.json").read_text())["epochs"] == record["refit"]["epochs"]
+    code, out, err = run_cli("train", "classify", "--data", reviews, "--out", tmp_path / "n", "--no-refit", "--json")
+    assert code == 0 and "refit" not in last_json(out) and last_json(out)["train_examples"] == 540, err

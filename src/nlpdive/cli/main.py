@@ -121,10 +121,16 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def main(argv=None):
-    warnings.showwarning = _show_warning
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():  # our warnings about the user's input: each shown, as one line
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = _show_warning
+        return _run(args, argv)
+
+
+def _run(args, argv):
     out = Output(json_mode=getattr(args, "json", False))
     try:
         if hasattr(args, "_parser"):
