@@ -100,8 +100,8 @@ def test_a_txt_file_of_text_tab_label_lines_trains_with_column_indices(tmp_path,
     data = tmp_path / "amazon_cells_labelled.txt"
     data.write_text("".join(f"{t}\t{1 if lab == 'positive' else 0}\n" for t, lab in
                             (line.split("\t") for line in lines[:150] + lines[-150:])))
-    for extra in ([], ["--text-column", "0", "--label-column", "1"], ["--format", "tsv"]):
-        code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / "m", "--epochs", "1",
+    for i, extra in enumerate(([], ["--text-column", "0", "--label-column", "1"], ["--format", "tsv"])):
+        code, out, err = run_cli("train", "classify", "--data", data, "--out", tmp_path / f"m{i}", "--epochs", "1",
                                  "--json", *extra)
         assert code == 0, err
         assert last_json(out)["labels"] == ["0", "1"]

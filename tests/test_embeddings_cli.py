@@ -107,7 +107,7 @@ def test_threads_on_a_small_vocabulary_train_with_one_worker(trained, run_cli):
     record = _json_lines(out)[0]
     assert code == 0 and record["workers"] == 1 and record["vocab_size"] == 10
     code, out, _ = run_cli("train", "embeddings", "--data", trained / "corpus.txt", "--dim", "8", "--min-count", "1",
-                           "--epochs", "1", "--threads", "2", "--device", "cpu", "--out", trained / "two")
+                           "--epochs", "1", "--threads", "2", "--device", "cpu", "--out", trained / "two", "--overwrite")
     assert code == 0 and "1 worker thread: fewer than 1,000 words" in out
 
 

@@ -7,6 +7,7 @@
 Writes go to a temporary sibling directory that is renamed into place, so a crash never leaves half a model.
 """
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 from nlpdive.atomic import atomic_dir, write_json  # noqa: F401  (write_json: re-exported for the tasks)
@@ -92,6 +93,23 @@ def load_weights(path, device="cpu"):
                          hint="the file is truncated or not safetensors; copy it again or re-train") from None
 
 
+@contextmanager
+def reading(path):
+    """Turn what an edited or damaged saved-model file makes the loading code raise (a missing key, a list where a
+    string belongs, null, a value out of range) into an InputError naming the file."""
+    try:
+        yield
+    except InputError as e:
+        if e.path is not None:
+            raise
+        raise InputError(str(e), path=path, hint="the file was edited or damaged; re-save or re-train the "
+                         "model") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as e:
+        what = f"missing key {e}" if isinstance(e, KeyError) else " ".join(str(e).split())[:200]
+        raise InputError(f"unexpected content ({what})", path=path,
+                         hint="the file was edited or damaged; re-save or re-train the model") from None
+
+
 def _not_a_checkpoint(path):
     """A training checkpoint (RUN/checkpoints/step-N) or the checkpoints folder is not a saved model: say which
     directory to use instead."""
@@ -101,6 +119,9 @@ def _not_a_checkpoint(path):
         run = path.parent.parent if path.parent.name == "checkpoints" else path.parent
         raise InputError("this is a training checkpoint, not a saved model", path=path,
                          hint=f"use the model directory {run}, or continue training with --resume --out {run}")
+    if any(path.glob("checkpoints/step-*")) or any(path.glob("holdout/checkpoints/step-*")):
+        raise InputError("this run did not finish: it has checkpoints but no saved model", path=path,
+                         hint=f"continue it with the same `nlpdive train ...` command plus --resume --out {path}")
     if path.name == "checkpoints" and any(path.glob("step-*")):
         raise InputError("this is a run's checkpoints folder, not a saved model", path=path,
                          hint=f"use the model directory {path.parent}")

@@ -40,18 +40,13 @@ def register(cli):
 
 
 def run(args, out):
-    """Train; on bad input, a run directory this command created is removed again (nothing half-written)."""
-    import shutil
-    from pathlib import Path
+    """Check every option, then train inside the run directory's guard (nlpdive.train.rundir: refuse to replace a
+    saved model, lock, stage an --overwrite, leave nothing behind on bad input)."""
+    from nlpdive.train.rundir import RunDir
 
-    out_dir = Path(args.out or "runs/classify")
-    existed = out_dir.exists()
-    try:
-        return _run(args, out, str(out_dir))
-    except InputError:
-        if not existed:
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
+    settings, train_cfg, reader = _settings(args)
+    with RunDir(args.out or "runs/classify", resume=args.resume, overwrite=args.overwrite) as out_dir:
+        return _run(args, out, str(out_dir), settings, train_cfg, reader, shown_dir=args.out or "runs/classify")
 
 
 def _settings(args):
@@ -69,25 +64,24 @@ def _settings(args):
     return settings, TrainConfig.from_args(args, **train_defaults(settings)), reader
 
 
-def _run(args, out, out_dir):
+def _run(args, out, out_dir, settings, train_cfg, reader, shown_dir):
     from nlpdive.tasks import classify
     from nlpdive.train import write_run_config
 
-    settings, train_cfg, reader = _settings(args)
     if args.cv is not None:
         result = classify.cross_validate_file(args.data, args.cv, settings=settings, train_cfg=train_cfg,
                                               reader=reader, seed=train_cfg.seed, out_dir=out_dir)
         write_run_config(out_dir, effective_config(args, train_cfg))
-        out.emit(result, f"{args.cv}-fold cross-validation ({settings.model}): " + ", ".join(
+        out.emit({"out": shown_dir, **result}, f"{args.cv}-fold cross-validation ({settings.model}): " + ", ".join(
             f"{METRIC_NAMES[k]} {result[k + '_mean']:.4f} ± {result[k + '_std']:.4f}"
             for k in classify.headline_metrics(settings)))
         return
-    write_run_config(out_dir, effective_config(args, train_cfg))
     valid_split = args.valid_split if args.valid_split is not None else (None if args.valid else classify.VALID_SPLIT)
     clf = classify.train(args.data, settings=settings, train_cfg=train_cfg, valid=args.valid, valid_split=valid_split,
                          refit=args.refit is not False, out_dir=out_dir, resume=args.resume, reader=reader,
                          log=lambda msg: out.emit({"message": msg}, msg))
-    _report(out, clf, settings, out_dir)
+    write_run_config(out_dir, effective_config(args, train_cfg))  # last: a failed run changes nothing
+    _report(out, clf, settings, shown_dir)
 
 
 def _report(out, clf, settings, out_dir):

@@ -64,6 +64,8 @@ def add_train_args(p, trainer_options=True, defaults=None):
     add_options(p, TrainConfig, only=COMMON_TRAIN_OPTIONS, defaults=defaults)
     p.add_argument("--config", metavar="FILE", help="YAML or JSON file with the same keys as the flags; flags win")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument("--overwrite", action="store_true", help="replace the model saved in --out, once the new one is "
+                   "complete (default: a directory holding a model is refused)")
     p.add_argument("--valid", metavar="FILE", help="validation file (same format as --data)")
     p.add_argument("--valid-split", type=float, metavar="F", help="hold out this fraction of --data for validation")
     if trainer_options:

@@ -58,8 +58,11 @@ def train(args, out):
     _check(args)
     device = select_device(args.device or "auto")  # an InputError for a device this machine lacks (--device cuda)
     settings = Word2VecSettings(**{k: getattr(args, k) for k in _SETTINGS if getattr(args, k, None) is not None})
-    emb = WordEmbeddings.fit(args.data, settings, out=args.out, device=device, encoding=args.encoding,
-                             text_column=args.text_column)
+    from nlpdive.train.rundir import RunDir
+
+    with RunDir(args.out, overwrite=args.overwrite) as out_dir:
+        emb = WordEmbeddings.fit(args.data, settings, out=out_dir, device=device, encoding=args.encoding,
+                                 text_column=args.text_column)
     vecs, stats = emb.vectors, emb.stats
     record = {"out": args.out, "vocab_size": len(vecs), "dim": vecs.dim, "raw_words": stats["raw_words"],
               "seconds": stats["seconds"], "words_per_second": stats["words_per_second"], "workers": stats["workers"]}

@@ -90,12 +90,20 @@ class _Groups:
         return self.group("vectors", "word vectors: similar, analogy, evaluate, plot, convert")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its usage errors as one line naming the command and where its flags are listed."""
+
+    def error(self, message):
+        print(f"nlpdive: error: {self.prog}: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser():
     from nlpdive import __version__
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object per line")
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="nlpdive", description="Deep NLP with PyTorch, on your own text.",
         epilog="Start with `nlpdive tour --quick`, then `nlpdive COMMAND --help`.")
     parser.add_argument("--version", action="version", version=f"nlpdive {__version__}")
@@ -123,7 +131,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 def main(argv=None):
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version (0) or a usage error (2, already printed)
+        return e.code if isinstance(e.code, int) else 2
     with warnings.catch_warnings():  # our warnings about the user's input: each shown, as one line
         warnings.simplefilter("always", UserWarning)
         warnings.showwarning = _show_warning
@@ -142,7 +153,10 @@ def _run(args, argv):
         print(f"nlpdive: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("nlpdive: interrupted", file=sys.stderr)
+        resume = ""
+        if hasattr(args, "resume"):  # a training command: its checkpoints are kept
+            resume = f"; continue from the last checkpoint with --resume --out {getattr(args, 'out', None) or 'DIR'}"
+        print(f"nlpdive: interrupted{resume}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `nlpdive text tokenize ... | head`
         return 0

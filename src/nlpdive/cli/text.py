@@ -67,8 +67,13 @@ def train_tokenizer(args, out):
     from nlpdive.data import read_texts
     from nlpdive.text import train_tokenizer as train
 
+    from nlpdive.cli.vectors import check_output, output_errors
+
     if args.vocab_size < 10:
         raise InputError(f"--vocab-size {args.vocab_size} is too small", hint="use e.g. --vocab-size 8000")
+    if args.min_frequency < 0:
+        raise InputError(f"--min-frequency {args.min_frequency} is negative", hint="use e.g. --min-frequency 2")
+    check_output(args.out, "--out", example="tokenizer.json")  # before the training, not after it
     start = time.perf_counter()
     texts = read_texts(args.data, encoding=args.encoding, text_column=args.text_column)  # checks the files first
     first = next(texts, None)
@@ -76,7 +81,8 @@ def train_tokenizer(args, out):
         raise InputError("the --data files hold no text", hint="check the paths given to --data")
     tok = train(itertools.chain([first], texts), kind=args.kind, vocab_size=args.vocab_size,
                 min_frequency=args.min_frequency)
-    path = tok.save(args.out)
+    with output_errors(args.out, "--out"):
+        path = tok.save(args.out)
     size = tok.hf.get_vocab_size()
     record = {"out": str(path), "kind": args.kind, "vocab_size": size, "seconds": round(time.perf_counter() - start, 2)}
     text = f"{args.kind} tokenizer, {size} tokens, written to {path}"
@@ -96,8 +102,11 @@ def vectorize(args, out):
         if kind != "count":
             raise InputError(f"--binary does not apply to --kind {args.kind}", hint="use --binary with --kind bow")
         kind = "binary"
+    ngrams = parse_ngrams(args.ngrams)
+    if args.min_df < 1:
+        raise InputError(f"--min-df {args.min_df}: must be 1 or more (a count of documents)", hint="e.g. --min-df 2")
     texts = list(read_texts(args.data, encoding=args.encoding, text_column=args.text_column))
-    vec = Vectorizer(kind, ngram_range=parse_ngrams(args.ngrams), min_df=args.min_df).fit(texts)
+    vec = Vectorizer(kind, ngram_range=ngrams, min_df=args.min_df).fit(texts)
     if kind == "onehot":
         for text in texts:
             tokens, vocab, matrix = vec.onehot(text)

@@ -16,7 +16,7 @@ MODEL_CLASSES = {
 
 
 def config_class(class_name, where=None):
-    if class_name not in MODEL_CLASSES:
+    if not isinstance(class_name, str) or class_name not in MODEL_CLASSES:
         raise InputError(f"unknown model class {class_name!r} in config.json", path=where,
                          hint=f"known classes: {', '.join(MODEL_CLASSES)}; re-train the model")
     module, config_name = MODEL_CLASSES[class_name]

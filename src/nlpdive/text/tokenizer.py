@@ -108,11 +108,10 @@ class SubwordTokenizer:
     def save(self, path):
         """Write a tokenizer.json that Hugging Face `tokenizers.Tokenizer.from_file` also reads (atomically:
         an interrupted save leaves no half-written file)."""
-        from nlpdive.artifacts import write_json
+        from nlpdive.atomic import write_json
 
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_json(path, json.loads(self.hf.to_str()))
+        write_json(path, json.loads(self.hf.to_str()))  # atomic_file: creates the parent, cleans up on failure
         return path
 
     @classmethod

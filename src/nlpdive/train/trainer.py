@@ -173,6 +173,8 @@ class Trainer:
                 stopped = self._train_epoch()
         finally:
             self._log.close()
+        self._flush()
+        self._check_weights()
         if cfg.keep_best and self._best_weights is not None:
             self.model.load_state_dict(self._best_weights)
         barrier(self.dist)
@@ -265,9 +267,22 @@ class Trainer:
         return stop
 
     def _flush(self):
-        """Move the device-side running loss into the JSON-able state (one device sync)."""
+        """Move the device-side running loss into the JSON-able state (one device sync); a loss that is no longer
+        finite stops the run here, before it is logged, evaluated or checkpointed."""
         self.state.loss_sum += self._pending.item()
         self._pending.zero_()
+        if not math.isfinite(self.state.loss_sum):
+            self._diverged("the training loss")
+
+    def _check_weights(self):
+        import torch
+
+        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            self._diverged("the weights")
+
+    def _diverged(self, what):
+        raise InputError(f"training diverged: {what} became NaN or infinite by optimizer step {self.state.step}",
+                         hint=f"lower --lr (now {self.cfg.lr:g}) or clip gradients (--clip 1.0); no model was saved")
 
     def _log_train(self, bar, write):
         start_sum, start_n = self._log_mark

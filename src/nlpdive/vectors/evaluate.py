@@ -18,6 +18,9 @@ _POS_TAG = re.compile(r"-[nvjar]$")  # MEN lemma form: "sun-n"
 
 def _lines(path):
     path = Path(path)
+    if path.is_dir():
+        raise InputError("is a directory, not an evaluation file", path=path,
+                         hint="pass an evaluation file, e.g. questions-words.txt")
     if not path.is_file():
         raise InputError("file not found", path=path, hint="pass an evaluation file, e.g. questions-words.txt")
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -52,10 +55,14 @@ def read_analogies(path):
 
 def evaluate_analogies(vecs, path, restrict_vocab=30000, method="3cosadd"):
     """-> {"accuracy", "correct", "total", "oov", "sections": {name: {"accuracy", "correct", "total"}}}."""
+    questions_by_section = read_analogies(path)
+    if not any(questions for _, questions in questions_by_section):
+        raise InputError("no analogy questions in the file", path=path,
+                         hint="use the Google analogy format: `: section` lines, then `a b c d` lines")
     index = _lower_index(vecs, restrict_vocab)
     unit = vecs.unit_matrix(restrict_vocab)  # [N, D]
     sections, correct, total, skipped = {}, 0, 0, 0
-    for name, questions in read_analogies(path):
+    for name, questions in questions_by_section:
         known = [q for q in questions if all(w in index for w in q)]
         skipped += len(questions) - len(known)
         ids = np.array([[index[w] for w in q] for q in known], dtype=np.int64).reshape(-1, 4)
@@ -114,6 +121,8 @@ def evaluate_similarity(vecs, path, restrict_vocab=300000):
 
     index = _lower_index(vecs, restrict_vocab)
     pairs = read_word_pairs(path)
+    if not pairs:
+        raise InputError("no word pairs in the file", path=path, hint="expected lines of `word1 word2 score`")
     known = [(index[a], index[b], s) for a, b, s in pairs if a in index and b in index]
     if len(known) < 2:
         return {"spearman": None, "pearson": None, "oov": 1 - len(known) / max(len(pairs), 1),

@@ -43,18 +43,48 @@ def _project(matrix, method, seed):
     raise InputError(f"unknown method {method!r}", hint="use tsne, pca or umap")
 
 
+PLOT_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg")
+
+
+def plot_format(out, flag="--out"):
+    """The image format of `out` from its extension; InputError naming `flag` for any other."""
+    fmt = Path(out).suffix.lower().lstrip(".")
+    if fmt not in PLOT_FORMATS:
+        raise InputError(f"cannot write a plot as {Path(out).suffix or 'a file without an extension'}", path=out,
+                         hint=f"give {flag} a .png, .svg, .pdf or .jpg file name")
+    return fmt
+
+
+def check_method(method):
+    """Fail before any work when the projection method cannot run."""
+    if method == "umap":
+        from importlib.util import find_spec
+
+        if find_spec("umap") is None:
+            raise InputError("--method umap needs the umap-learn package",
+                             hint="pip install umap-learn, or use --method tsne or pca")
+    elif method not in ("tsne", "pca"):
+        raise InputError(f"unknown method {method!r}", hint="use tsne, pca or umap")
+
+
 def plot_words(vecs, groups, out, method="tsne", title=None, seed=0):
-    """groups: {name: [word, ...]} -> PNG at `out`. Returns (path, words missing from the vocabulary)."""
+    """groups: {name: [word, ...]} -> an image at `out` (.png, .svg, .pdf or .jpg), written atomically.
+    Returns (path, words missing from the vocabulary)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from nlpdive.atomic import atomic_file
+
+    fmt = plot_format(out)
     fig, missing = words_figure(vecs, groups, method=method, title=title, seed=seed)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        with atomic_file(out) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return out, missing
 
 
@@ -83,11 +113,14 @@ def words_figure(vecs, groups, method="tsne", title=None, seed=0):
 
 
 def export_projector(vecs, out, limit=10000):
-    """TensorBoard/projector.tensorflow.org files: DIR/vectors.tsv (one vector per line) + DIR/metadata.tsv."""
+    """TensorBoard/projector.tensorflow.org files: DIR/vectors.tsv (one vector per line) + DIR/metadata.tsv,
+    written atomically (other files in DIR are kept)."""
+    from nlpdive.atomic import atomic_dir
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     n = min(limit, len(vecs))
-    np.savetxt(out / "vectors.tsv", np.asarray(vecs.vectors[:n]), delimiter="\t", fmt="%.5g")
-    with open(out / "metadata.tsv", "w", encoding="utf-8") as f:
-        f.writelines(w.replace("\t", " ") + "\n" for w in vecs.words[:n])  # one column: no header line
+    with atomic_dir(out, merge=True) as tmp:
+        np.savetxt(tmp / "vectors.tsv", np.asarray(vecs.vectors[:n]), delimiter="\t", fmt="%.5g")
+        with open(tmp / "metadata.tsv", "w", encoding="utf-8") as f:
+            f.writelines(w.replace("\t", " ") + "\n" for w in vecs.words[:n])  # one column: no header line
     return out / "vectors.tsv", out / "metadata.tsv"

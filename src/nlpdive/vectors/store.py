@@ -15,13 +15,15 @@ import numpy as np
 from nlpdive.errors import InputError
 
 VOCAB, VECTORS, NORMS = "vocab.json", "vectors.npy", "norms.npy"
+CONVERT_AGAIN = "convert the vectors again (nlpdive vectors convert)"
 
 
 class UnknownWord(InputError, KeyError):
     """A word the vectors do not know (a KeyError for Python users, exit code 2 for the CLI)."""
 
-    def __init__(self, word):
-        super().__init__(f"{word!r} is not in the vocabulary", hint="check the spelling and case, or use other words")
+    def __init__(self, word, path=None, hint="check the spelling and case, or use other words"):
+        super().__init__(f"{word!r} is not in the vocabulary", path=path, hint=hint)
+        self.word = word
 
     __str__ = Exception.__str__  # KeyError would print the message quoted
 
@@ -35,6 +37,8 @@ class Vectors:
         # word -> row; built back to front so a duplicated word keeps its first (most frequent) row
         self._index = dict(zip(reversed(self.words), range(len(self.words) - 1, -1, -1)))
         norms = np.linalg.norm(vectors, axis=1) if norms is None else np.asarray(norms)
+        if norms.shape != (len(vectors),):
+            raise InputError(f"{norms.shape} norms for {len(vectors)} vectors", hint="one norm per vector row")
         self.norms = norms.astype(np.float32)
         self._inv_norms = np.divide(1.0, self.norms, out=np.zeros_like(self.norms), where=self.norms > 0)
 
@@ -144,42 +148,79 @@ class Vectors:
         return Path(out)
 
     @classmethod
-    def open(cls, path):
-        """Open our directory; the matrix stays on disk (memory-mapped) until rows are read."""
+    def open(cls, path, skip_bad_rows=False):
+        """Open our directory; the matrix stays on disk (memory-mapped) until rows are read. Each file is checked
+        against the others (one word, one norm per row); a row with nan or inf (seen in its norm) is an error,
+        or with `skip_bad_rows` left out (with a warning; the rows kept are then read into memory)."""
+        from nlpdive.artifacts import read_json
+
         path = Path(path)
         for name in (VOCAB, VECTORS):
             if not (path / name).is_file():
                 raise InputError(f"{name} not found", path=path,
                                  hint="pass a directory saved by nlpdive (train embeddings / vectors convert)")
-        try:
-            vectors = np.load(path / VECTORS, mmap_mode="r", allow_pickle=False)
-            norms = np.load(path / NORMS, allow_pickle=False) if (path / NORMS).is_file() else None
-        except ValueError as e:
-            raise InputError(f"corrupt vector file ({e})", path=path / VECTORS, hint="convert the vectors again") from None
-        from nlpdive.artifacts import read_json
-
+        vectors = _load_npy(path / VECTORS, mmap_mode="r")
+        if vectors.ndim != 2 or vectors.dtype.kind != "f":
+            raise InputError(f"holds a {vectors.dtype} array of shape {vectors.shape}, not float vectors [words, dims]",
+                             path=path / VECTORS, hint=CONVERT_AGAIN)
+        norms = None
+        if (path / NORMS).is_file():
+            norms = _load_npy(path / NORMS)
+            if norms.shape != (len(vectors),) or norms.dtype.kind != "f":
+                raise InputError(f"holds {norms.dtype} of shape {norms.shape}, not one norm per row of {VECTORS} "
+                                 f"({len(vectors)})", path=path / NORMS,
+                                 hint=f"delete {NORMS} (it is recomputed) or {CONVERT_AGAIN}")
         words = read_json(path / VOCAB)
-        if not isinstance(words, list) or len(words) != len(vectors):
-            raise InputError(f"{VOCAB} does not list one word per vector row", path=path / VOCAB,
-                             hint="convert the vectors again")
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise InputError("is not a JSON list of words", path=path / VOCAB, hint=CONVERT_AGAIN)
+        if len(words) != len(vectors):
+            raise InputError(f"lists {len(words)} words but {VECTORS} has {len(vectors)} rows (not one word per "
+                             f"vector row)", path=path / VOCAB, hint=CONVERT_AGAIN)
+        norms = np.linalg.norm(vectors, axis=1) if norms is None else norms  # what Vectors() would compute
+        finite = np.isfinite(norms)
+        if not finite.all():
+            bad = np.flatnonzero(~finite)
+            if not skip_bad_rows:
+                i = int(bad[0])
+                culprit = NORMS if np.isfinite(vectors[i]).all() else VECTORS
+                raise InputError(f"row {i} ({words[i]!r}) holds nan or inf ({len(bad)} such rows)",
+                                 path=path / culprit, hint="pass --skip-bad-rows to leave them out")
+            import warnings
+
+            warnings.warn(f"{path}: skipped {len(bad)} rows holding nan or inf (--skip-bad-rows; the first: row "
+                          f"{int(bad[0])}, {words[int(bad[0])]!r})", UserWarning, stacklevel=3)
+            keep = np.flatnonzero(finite)
+            words, vectors, norms = [words[i] for i in keep], np.asarray(vectors[keep]), norms[keep]
         return cls(words, vectors, norms)
 
     def save_text(self, path, header=True):
-        """Write word2vec text format (`V D` header line unless header=False, which gives GloVe's format)."""
-        with open(path, "w", encoding="utf-8") as f:
+        """Write word2vec text format (`V D` header line unless header=False, which gives GloVe's format),
+        atomically."""
+        from nlpdive.atomic import atomic_file
+
+        with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
             if header:
                 f.write(f"{len(self)} {self.dim}\n")
             for word, row in zip(self.words, np.asarray(self.vectors)):
                 f.write(word + " " + " ".join(f"{x:.6g}" for x in row) + "\n")
 
 
-def load_vectors(path, progress=True):
+def load_vectors(path, progress=True, skip_bad_rows=False):
     """Open vectors in any supported format: our directory (instant), GloVe .txt (no header),
-    word2vec .txt/.bin, fastText .vec (.gz works for text). The format is sniffed from the content."""
+    word2vec .txt/.bin, fastText .vec (.gz works for text). The format is sniffed from the content.
+    A row holding nan or inf is an InputError naming its file and line, unless `skip_bad_rows` (which leaves
+    such rows out, with one warning); a word listed twice in a file keeps its first row (with one warning)."""
     path = Path(path)
     if path.is_dir():
-        return Vectors.open(path)
+        return Vectors.open(path, skip_bad_rows=skip_bad_rows)
     from nlpdive.vectors.formats import read_vectors_file
 
-    words, matrix = read_vectors_file(path, progress=progress)
+    words, matrix = read_vectors_file(path, progress=progress, skip_bad_rows=skip_bad_rows)
     return Vectors(words, matrix)
+
+
+def _load_npy(path, mmap_mode=None):
+    try:
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, EOFError) as e:  # not .npy, truncated, empty
+        raise InputError(f"corrupt or truncated .npy file ({e})", path=path, hint=CONVERT_AGAIN) from None

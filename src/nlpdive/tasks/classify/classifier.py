@@ -136,20 +136,41 @@ class Classifier(Task):
 
     @classmethod
     def load(cls, path):
-        from nlpdive.artifacts import load_weights, read_config, read_json
+        """The classifier saved in `path`; every file is checked (types, ranges, agreement with the weights), and
+        any mismatch is an InputError naming the file."""
+        from nlpdive.artifacts import load_weights, read_config, read_json, reading
         from nlpdive.data import LabelMap
         from nlpdive.models.registry import build_model, load_weights_into
 
         path = Path(path)
         config = read_config(path)
-        model_class, model_cfg = config["model"]["class"], config["model"]["config"]
+        with reading(path / "config.json"):
+            model_class, model_cfg = config["model"]["class"], config["model"]["config"]
+            settings = ClassifyConfig(**config.get("classify", {}))
+            reader = config.get("reader") or {}
+            if not isinstance(reader, dict):
+                raise TypeError("'reader' must be an object")
         model = build_model(model_class, model_cfg, where=path / "config.json")
         load_weights_into(model, load_weights(path), where=path / "model.safetensors")
-        features = features_from_dict(read_json(path / "pipeline.json"))
-        labels = LabelMap.from_dict(read_json(path / "labels.json"))
+        with reading(path / "pipeline.json"):
+            features = features_from_dict(read_json(path / "pipeline.json"))
+            _check_size(features.size, model_cfg, ("n_features", "vocab_size"), "vocabulary/features")
+        with reading(path / "labels.json"):
+            names = read_json(path / "labels.json")["labels"]
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise TypeError("'labels' must be a list of strings")
+            labels = LabelMap(names)
+            _check_size(len(labels), model_cfg, ("n_classes",), "labels")
         metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else None
-        return cls(model, model_class, model_cfg, features=features, labels=labels,
-                   settings=ClassifyConfig(**config.get("classify", {})), reader=config.get("reader"), metrics=metrics)
+        return cls(model, model_class, model_cfg, features=features, labels=labels, settings=settings,
+                   reader=reader, metrics=metrics)
+
+
+def _check_size(size, model_cfg, keys, what):
+    """The file's count must be the model's (config.json and the weights agree already)."""
+    expected = next(model_cfg[k] for k in keys if k in model_cfg)
+    if size != expected:
+        raise ValueError(f"{size} {what} but the model in config.json has {expected}")
 
 
 def write_metrics(metrics, out_dir):

@@ -93,6 +93,8 @@ def fit_features(texts, y, settings, n_classes):
 
 def features_from_dict(d):
     """The featurizer saved in pipeline.json."""
+    if d["type"] not in ("bow", "tokens"):
+        raise ValueError(f"'type' must be bow or tokens, not {d['type']!r}")
     if d["type"] == "bow":
         from nlpdive.text import Vectorizer
 

@@ -99,6 +99,10 @@ def cross_validate(texts, labels, k=10, *, settings=None, train_cfg=None, seed=0
     """K-fold cross-validation (MR's standard protocol; stratified for single-label data): the headline metrics
     (accuracy and macro-F1; multi-label: micro- and macro-F1) per fold, their mean and std. Each fold trains for
     train_cfg.epochs on the other folds, without a hold-out."""
+    from nlpdive.errors import InputError
+
+    if k < 2:
+        raise InputError(f"--cv {k}: cross-validation needs at least 2 folds", hint="e.g. --cv 10")
     settings = settings or ClassifyConfig()
     scheme = label_scheme(settings)
     names = scheme.label_map(labels).labels  # every fold knows every label
