@@ -145,7 +145,7 @@ USE = [  # (id, model kind, edit(model_dir) or None, command, args, expected)
 ]
 OTHER = [  # (id, argv, expected)
     ("embeddings-dim-0", ["train", "embeddings", "--data", "{root}/c.txt", "--dim", "0", "--out", "{root}/w"],
-     r"--dim must be at least 1"),
+     r"--dim must be >= 1"),
     ("embeddings-resume", ["train", "embeddings", "--data", "{root}/c.txt", "--resume", "--out", "{root}/w"],
      r"--resume does not apply to word2vec"),
     ("embeddings-missing", ["train", "embeddings", "--data", "{root}/none.txt", "--out", "{root}/w"],

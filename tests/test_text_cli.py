@@ -109,3 +109,20 @@ def test_unwritable_output_is_a_one_line_error(run_cli, tmp_path):
     blocker.write_text("")
     code, _, err = run_cli("text", "train-tokenizer", "--data", data, "--out", blocker / "t.json")
     assert code == 2 and err.startswith("nlpdive: error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_train_tokenizer_failed_write_leaves_nothing_and_names_the_target(run_cli, tmp_path, monkeypatch):
+    data = tmp_path / "d.txt"
+    data.write_text("the gray cat sat on the gray mat\n" * 3, encoding="utf-8")
+    (tmp_path / "tok").mkdir()
+    code, _, err = run_cli("text", "train-tokenizer", "--data", data, "--out", tmp_path / "tok")
+    assert code == 2 and "tok: is a directory" in err and "--out" in err and ".tmp-" not in err
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device", str(src))
+
+    monkeypatch.setattr("nlpdive.atomic.os.replace", full_disk)
+    code, _, err = run_cli("text", "train-tokenizer", "--data", data, "--vocab-size", "100",
+                           "--out", tmp_path / "t.json")
+    assert code == 2 and "t.json: cannot write (No space left on device)" in err and ".tmp-" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.txt", "tok"]  # no hidden temporary file left

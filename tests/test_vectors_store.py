@@ -227,3 +227,67 @@ def test_words_with_spaces_load_but_extra_numbers_are_an_error(tmp_path):
     bad.write_text("a 0.1 0.2\ntown 0.2 0.2 0.5\n")
     with pytest.raises(InputError, match="bad.txt:2: expected a word and 2 numbers"):
         load_vectors(bad, progress=False)
+
+
+def test_non_finite_rows_are_an_error_or_skipped_with_one_warning(tmp_path):
+    f = tmp_path / "nan.txt"
+    f.write_text("a 1 2\nb nan 3\nc 3 inf\nd 1 1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"nan\.txt:2: 'b' has a non-finite value .*skip-bad-rows"):
+        load_vectors(f, progress=False)
+    with pytest.warns(UserWarning, match=r"skipped 2 rows holding nan or inf .*'b' at line 2") as record:
+        v = load_vectors(f, progress=False, skip_bad_rows=True)
+    assert len(record) == 1 and v.words == ["a", "d"] and np.isfinite(np.asarray(v.vectors)).all()
+    b = tmp_path / "nan.bin"
+    b.write_bytes(b"2 2\na " + struct.pack("<2f", 1, 2) + b"\nb " + struct.pack("<2f", 1, float("inf")) + b"\n")
+    with pytest.raises(InputError, match=r"nan\.bin: word 1 \('b'\) has a non-finite value"):
+        load_vectors(b, progress=False)
+    with pytest.warns(UserWarning, match=r"skipped 1 row holding nan or inf .*'b' at index 1"):
+        assert load_vectors(b, progress=False, skip_bad_rows=True).words == ["a"]
+
+
+def test_duplicated_words_keep_their_first_row_with_one_warning(tmp_path):
+    f = tmp_path / "dup.vec"
+    f.write_text("5 2\na 1 2\nb 2 3\na 3 1\nb 0 1\nc 1 1\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"dup\.vec: dropped 2 rows of words listed twice, each word keeps its "
+                                         r"first row \(the first: 'a' at line 4, first seen at line 2\)") as record:
+        v = load_vectors(f, progress=False)
+    assert len(record) == 1 and v.words == ["a", "b", "c"] and v["a"].tolist() == [1.0, 2.0]
+    assert [w for w, _ in v.most_similar("a", topn=5)] == ["b", "c"]  # the dropped rows never answer
+
+
+def test_a_saved_directory_is_checked_file_against_file(vecs, tmp_path):
+    bad = np.array(MATRIX)
+    bad[3, 1] = np.nan
+    Vectors(WORDS, bad).save(tmp_path / "v")
+    with pytest.raises(InputError, match=r"v/vectors\.npy: row 3 \('woman'\) holds nan or inf"):
+        load_vectors(tmp_path / "v")
+    with pytest.warns(UserWarning, match="skipped 1 row holding nan or inf"):
+        back = load_vectors(tmp_path / "v", skip_bad_rows=True)
+    assert "woman" not in back and len(back) == 9 and back.most_similar("king", topn=9)[0][0] != "woman"
+    vecs.save(tmp_path / "w")
+    np.save(tmp_path / "w" / "norms.npy", np.ones(4, np.float32))
+    with pytest.raises(InputError, match=r"w/norms\.npy: holds 4 norms but vectors\.npy has 10 rows"):
+        load_vectors(tmp_path / "w")
+    (tmp_path / "w" / "norms.npy").unlink()  # the hint: it is recomputed
+    assert load_vectors(tmp_path / "w").most_similar("king", topn=3) == vecs.most_similar("king", topn=3)
+
+
+def test_similar_skips_bad_rows_only_when_asked(run_cli, tmp_path):
+    f = tmp_path / "nan.txt"
+    f.write_text("a 1 2\nb nan 3\nc 3 1\nd 1 1\n", encoding="utf-8")
+    code, out, err = run_cli("vectors", "similar", f, "a", "--topn", "3")
+    assert code == 2 and out == "" and "nan.txt:2:" in err and "--skip-bad-rows" in err
+    code, out, err = run_cli("vectors", "similar", f, "a", "--topn", "3", "--skip-bad-rows")
+    assert code == 0 and [line.split()[1] for line in out.splitlines()] == ["d", "c"]
+    assert err.startswith("nlpdive: warning: ") and len(err.splitlines()) == 1 and "skipped 1 row holding nan" in err
+
+
+def test_writers_are_atomic(vecs, tmp_path, run_cli):
+    vecs.save_text(tmp_path / "w2v.txt")
+    assert load_vectors(tmp_path / "w2v.txt", progress=False).words == WORDS
+    code, out, err = run_cli("vectors", "export", tmp_path / "w2v.txt", "--out", tmp_path / "proj", "--limit", "3")
+    assert code == 0 and (tmp_path / "proj" / "metadata.tsv").read_text() == "king\nqueen\nman\n", err
+    code, out, err = run_cli("vectors", "plot", tmp_path / "w2v.txt", "king", "queen", "man", "woman", "--method",
+                             "pca", "--out", tmp_path / "map.svg")
+    assert code == 0 and (tmp_path / "map.svg").read_text().lstrip().startswith("<?xml"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.svg", "proj", "w2v.txt"]  # no temporary file left

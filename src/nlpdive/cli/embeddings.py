@@ -1,36 +1,30 @@
 """`nlpdive train embeddings`: word2vec (skip-gram or CBOW, negative sampling) on your text files."""
 import shlex
+from dataclasses import fields
 
 from nlpdive.cli.common import add_train_args
 from nlpdive.errors import InputError
 
 # common train flags that mean nothing to word2vec's own SGD loop (no validation set, no checkpoints)
 _NOT_FOR_WORD2VEC = ("resume", "valid", "valid_split")
-# Word2VecSettings' defaults, as the common flags' help shows them (an unset flag: the settings' default applies)
-_SHOWN_DEFAULTS = {"epochs": 5, "batch_size": "2048 pairs; CBOW: 512 centre words", "lr": "0.025; CBOW: 0.05"}
-_SETTINGS = ("dim", "window", "negative", "min_count", "sample", "epochs", "lr", "batch_size", "cbow", "seed",
-             "threads")
 
 
 def register(cli):
     p = cli.add(cli.train, "embeddings", help="word2vec vectors (skip-gram/CBOW) from your text files",
                 description="Train word2vec with negative sampling. Text files: one sentence or document per line "
                             "(lower-cased, `<br />` dropped, split on whitespace); CSV/TSV/JSONL: the text column. "
-                            "--batch-size counts pairs (skip-gram, default 2048) or centre words (CBOW, default 512); "
-                            "--lr defaults to 0.025 (skip-gram) / 0.05 (CBOW), decaying linearly. "
+                            "--batch-size counts pairs (skip-gram) or centre words (CBOW); --lr decays linearly. "
                             "The output directory is a vector store: try `nlpdive vectors similar DIR WORD`.")
     p.add_argument("--data", required=True, nargs="+", metavar="FILE", help="text files (.gz works)")
     p.add_argument("--text-column", metavar="C", help="CSV/TSV/JSONL: column holding the text")
     p.add_argument("--encoding", metavar="E", help="file encoding (default utf-8)")
-    p.add_argument("--dim", type=int, default=100, help="vector size (default 100)")
-    p.add_argument("--window", type=int, default=5, help="max distance between a word and its context (default 5)")
-    p.add_argument("--negative", type=int, default=5, help="negative samples per pair (default 5)")
-    p.add_argument("--min-count", type=int, default=5, help="ignore words rarer than this (default 5)")
-    p.add_argument("--sample", type=float, default=1e-3, help="frequent-word subsampling threshold (default 1e-3; 0: off)")
-    p.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    p.add_argument("--threads", type=int, metavar="N",
-                   help="CPU worker threads (default: all cores; always one for a vocabulary under 1,000 words)")
-    add_train_args(p, trainer_options=False, defaults=_SHOWN_DEFAULTS)
+    from nlpdive.options import add_options, help_text
+    from nlpdive.tasks.embeddings.config import Word2VecSettings
+
+    add_options(p.add_argument_group("word2vec"), Word2VecSettings)
+    shown = {f.name: help_text(f).rsplit("(default ", 1)[-1].rstrip(")") for f in fields(Word2VecSettings)
+             if f.name in ("epochs", "lr", "batch_size")}  # the common flags' help shows word2vec's defaults
+    add_train_args(p, trainer_options=False, defaults=shown)
     p.set_defaults(func=train, out="runs/embeddings")
 
 
@@ -46,9 +40,6 @@ def _check(args):
                              hint="word2vec trains in one pass with linear decay, without validation or checkpoints")
     if args.precision not in (None, "fp32"):
         raise InputError("--precision: word2vec trains in fp32 only", hint="drop --precision")
-    for flag in ("dim", "window", "negative", "min_count", "epochs", "batch_size", "threads"):
-        if getattr(args, flag) is not None and getattr(args, flag) < 1:
-            raise InputError(f"--{flag.replace('_', '-')} must be at least 1", hint=f"got {getattr(args, flag)}")
 
 
 def train(args, out):
@@ -57,7 +48,8 @@ def train(args, out):
 
     _check(args)
     device = select_device(args.device or "auto")  # an InputError for a device this machine lacks (--device cuda)
-    settings = Word2VecSettings(**{k: getattr(args, k) for k in _SETTINGS if getattr(args, k, None) is not None})
+    settings = Word2VecSettings(**{f.name: getattr(args, f.name) for f in fields(Word2VecSettings)
+                                   if getattr(args, f.name, None) is not None})
     from nlpdive.train.rundir import RunDir
 
     with RunDir(args.out, overwrite=args.overwrite) as out_dir:

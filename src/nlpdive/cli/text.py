@@ -64,10 +64,9 @@ def tokenize(args, out):
 
 
 def train_tokenizer(args, out):
+    from nlpdive.cli.vectors import check_output, output_errors
     from nlpdive.data import read_texts
     from nlpdive.text import train_tokenizer as train
-
-    from nlpdive.cli.vectors import check_output, output_errors
 
     if args.vocab_size < 10:
         raise InputError(f"--vocab-size {args.vocab_size} is too small", hint="use e.g. --vocab-size 8000")

@@ -146,7 +146,8 @@ def analogy(args, out):
     vecs = _load(args)
     _known(vecs, args, a, b, c)
     for word, score in vecs.analogy(a, b, c, topn=args.topn, method=args.method):
-        out.emit({"query": f"{a} - {b} + {c}", "word": word, "score": score}, f"{a} - {b} + {c} = {word}  ({score:.4f})")
+        query = f"{a} - {b} + {c}"
+        out.emit({"query": query, "word": word, "score": score}, f"{query} = {word}  ({score:.4f})")
 
 
 def evaluate(args, out):

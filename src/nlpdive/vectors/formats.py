@@ -79,8 +79,13 @@ def _where(binary, row):
     return f"index {row}" if binary else f"line {row}"
 
 
+def _rows(n):
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
 def _drop_non_finite(path, binary, words, matrix, rows, skip):
-    finite = np.isfinite(matrix).all(axis=1)
+    finite = np.concatenate([np.isfinite(matrix[i:i + BLOCK]).all(axis=1)  # by blocks: no [V, D] temporary
+                             for i in range(0, len(matrix), BLOCK)])
     if finite.all():
         return words, matrix, rows
     bad = np.flatnonzero(~finite)
@@ -91,7 +96,7 @@ def _drop_non_finite(path, binary, words, matrix, rows, skip):
                          line=None if binary else int(rows[first]), hint=SKIP_HINT)
     if finite.sum() == 0:
         raise InputError("every row holds nan or inf", path=path, hint="the file holds no usable vectors")
-    warnings.warn(f"{path}: skipped {len(bad)} rows holding nan or inf (--skip-bad-rows; the first: "
+    warnings.warn(f"{path}: skipped {_rows(len(bad))} holding nan or inf (--skip-bad-rows; the first: "
                   f"{words[first]!r} at {_where(binary, int(rows[first]))})", UserWarning, stacklevel=3)
     keep = np.flatnonzero(finite)
     return [words[i] for i in keep], matrix[keep], rows[keep]
@@ -108,9 +113,9 @@ def _drop_duplicates(path, binary, words, matrix, rows):
             seen[w] = i
     first = dups[0]
     word = words[first]
-    warnings.warn(f"{path}: {len(dups)} duplicated words kept their first row (the first duplicate: {word!r} at "
-                  f"{_where(binary, int(rows[first]))}, first seen at {_where(binary, int(rows[seen[word]]))})",
-                  UserWarning, stacklevel=3)
+    warnings.warn(f"{path}: dropped {_rows(len(dups))} of words listed twice, each word keeps its first row "
+                  f"(the first: {word!r} at {_where(binary, int(rows[first]))}, first seen at "
+                  f"{_where(binary, int(rows[seen[word]]))})", UserWarning, stacklevel=3)
     keep = np.setdiff1d(np.arange(len(words)), dups, assume_unique=True)
     return [words[i] for i in keep], matrix[keep]
 

@@ -166,10 +166,11 @@ class Vectors:
         norms = None
         if (path / NORMS).is_file():
             norms = _load_npy(path / NORMS)
-            if norms.shape != (len(vectors),) or norms.dtype.kind != "f":
-                raise InputError(f"holds {norms.dtype} of shape {norms.shape}, not one norm per row of {VECTORS} "
-                                 f"({len(vectors)})", path=path / NORMS,
-                                 hint=f"delete {NORMS} (it is recomputed) or {CONVERT_AGAIN}")
+            if norms.ndim != 1 or norms.dtype.kind != "f" or len(norms) != len(vectors):
+                what = (f"{len(norms)} norms" if norms.ndim == 1 and norms.dtype.kind == "f"
+                        else f"a {norms.dtype} array of shape {norms.shape}")
+                raise InputError(f"holds {what} but {VECTORS} has {len(vectors)} rows (one norm per row)",
+                                 path=path / NORMS, hint=f"delete {NORMS} (it is recomputed) or {CONVERT_AGAIN}")
         words = read_json(path / VOCAB)
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise InputError("is not a JSON list of words", path=path / VOCAB, hint=CONVERT_AGAIN)
@@ -183,11 +184,14 @@ class Vectors:
             if not skip_bad_rows:
                 i = int(bad[0])
                 culprit = NORMS if np.isfinite(vectors[i]).all() else VECTORS
-                raise InputError(f"row {i} ({words[i]!r}) holds nan or inf ({len(bad)} such rows)",
-                                 path=path / culprit, hint="pass --skip-bad-rows to leave them out")
+                many = f"{len(bad)} such rows" if len(bad) > 1 else "the only such row"
+                raise InputError(f"row {i} ({words[i]!r}) holds nan or inf ({many})",
+                                 path=path / culprit, hint="pass --skip-bad-rows to leave them out" if culprit ==
+                                 VECTORS else f"delete {NORMS} (it is recomputed) or {CONVERT_AGAIN}")
             import warnings
 
-            warnings.warn(f"{path}: skipped {len(bad)} rows holding nan or inf (--skip-bad-rows; the first: row "
+            rows = "1 row" if len(bad) == 1 else f"{len(bad)} rows"
+            warnings.warn(f"{path}: skipped {rows} holding nan or inf (--skip-bad-rows; the first: row "
                           f"{int(bad[0])}, {words[int(bad[0])]!r})", UserWarning, stacklevel=3)
             keep = np.flatnonzero(finite)
             words, vectors, norms = [words[i] for i in keep], np.asarray(vectors[keep]), norms[keep]

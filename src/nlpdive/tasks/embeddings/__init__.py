@@ -1,11 +1,18 @@
 """Word embeddings: word2vec (skip-gram or CBOW, negative sampling) trained on text files.
 
-task.py is the recipe and the task object (WordEmbeddings); hogwild.py is word2vec's own SGD loop.
+task.py is the recipe and the task object (WordEmbeddings); config.py its options; hogwild.py word2vec's own SGD
+loop. Names are imported on first use, so reading the options loads neither numpy nor torch.
 """
-from nlpdive.tasks.embeddings.hogwild import HOGWILD_MIN_VOCAB
-from nlpdive.tasks.embeddings.task import (
-    Word2VecSettings, WordEmbeddings, build_corpus, evaluate_file, save_trained, train_word2vec,
-)
+from importlib import import_module
 
-__all__ = ["WordEmbeddings", "Word2VecSettings", "train_word2vec", "build_corpus", "save_trained", "evaluate_file",
-           "HOGWILD_MIN_VOCAB"]
+_NAMES = {"Word2VecSettings": "config", "HOGWILD_MIN_VOCAB": "hogwild", "WordEmbeddings": "task",
+          "build_corpus": "task", "evaluate_file": "task", "save_trained": "task", "train_word2vec": "task"}
+
+
+def __getattr__(name):  # PEP 562: lazy attributes of the package
+    if name in _NAMES:
+        return getattr(import_module(f"{__name__}.{_NAMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_NAMES)

@@ -6,38 +6,13 @@ plain sparse SGD with linear learning-rate decay (hogwild.py) -> saved directory
     emb.similar("war")             # [(word, cosine), ...]
     emb.analogy("king", "man", "woman")
 """
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from nlpdive.tasks.base import Task
+from nlpdive.tasks.embeddings.config import Word2VecSettings
 from nlpdive.tasks.embeddings.hogwild import hogwild_sgd
 from nlpdive.vectors.corpus import Corpus, pair_batches
 from nlpdive.vectors.store import Vectors
-
-
-@dataclass
-class Word2VecSettings:
-    dim: int = 100
-    window: int = 5
-    negative: int = 5
-    min_count: int = 5
-    sample: float = 1e-3
-    epochs: int = 5
-    lr: float = None  # default 0.025 (skip-gram) / 0.05 (CBOW), as word2vec.c
-    min_lr_fraction: float = 1e-4  # the rate decays linearly to lr * this
-    batch_size: int = None  # pairs (skip-gram, default 2048) or centre words (CBOW, default 512) per SGD step;
-    # a word's updates in a step are summed, up to a learning rate of Word2Vec.sgd_step's max_rate
-    group: int = 16  # consecutive pairs sharing one draw of negatives
-    cbow: bool = False
-    seed: int = 0
-    threads: int = None  # CPU worker threads (default: all cores; one for a vocabulary under 1,000 words)
-
-    @property
-    def start_lr(self):
-        return self.lr or (0.05 if self.cbow else 0.025)
-
-    @property
-    def step_size(self):
-        return self.batch_size or (512 if self.cbow else 2048)
 
 
 # 1. text files -> Corpus
