@@ -82,3 +82,15 @@ def test_resume_names_what_is_missing_and_a_killed_run_points_to_resume(tmp_path
     assert code == 2 and "did not finish" in err and "--resume" in err
     code, _, err = train(run_cli, data, tmp_path / "killed")
     assert code == 2 and "unfinished run" in err and "--resume" in err
+
+
+def test_ctrl_c_during_training_points_to_resume(tmp_path, data, run_cli, monkeypatch):
+    from nlpdive.tasks.classify import recipe
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(recipe, "fit", interrupted)
+    code, _, err = train(run_cli, data, tmp_path / "m")
+    assert code == 130 and f"--resume --out {tmp_path / 'm'}" in err
+    assert not (tmp_path / ".m.lock").exists()  # the lock goes with the run

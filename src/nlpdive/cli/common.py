@@ -1,6 +1,8 @@
 """Flags shared by commands: reader flags, training flags, --config files (same keys as flags; flags win)."""
 import argparse
 import json
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from nlpdive.errors import InputError
@@ -159,3 +161,35 @@ def effective_config(args, *resolved):
         if value is None:
             config[key] = next((getattr(r, key) for r in resolved if hasattr(r, key)), None)
     return config
+
+
+def check_output(path, flag, kind="file", example="out"):
+    """Fail before any work when `path` (given by `flag`) cannot be written: a directory where a file is wanted
+    (kind="file"), a file where a directory is (kind="dir"), a parent that is a file, or no write permission.
+    Missing parent directories are fine: the atomic writers create them."""
+    path = Path(path)
+    if kind == "file" and path.is_dir():
+        raise InputError("is a directory", path=path, hint=f"give {flag} a file name, e.g. {flag} {path / example}")
+    if kind == "dir" and path.exists() and not path.is_dir():
+        raise InputError("exists and is not a directory", path=path,
+                         hint=f"give {flag} a new directory, or remove the file")
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot be created: {parent} is a file, not a directory", path=path,
+                         hint=f"choose another {flag}")
+    for place in (parent, path) if kind == "dir" and path.is_dir() else (parent,):
+        if not os.access(place, os.W_OK | os.X_OK):
+            raise InputError(f"no permission to write in {place}", path=path, hint=f"choose another {flag}")
+
+
+@contextmanager
+def output_errors(path, flag):
+    """An OSError while writing `path` (a full disk, a permission) becomes one line naming `path` and `flag`,
+    never the temporary file the atomic writers use."""
+    try:
+        yield
+    except OSError as e:
+        raise InputError(f"cannot write ({e.strerror or e})", path=path,
+                         hint=f"check {flag}: its directory, permissions and free space") from None

@@ -64,7 +64,7 @@ def tokenize(args, out):
 
 
 def train_tokenizer(args, out):
-    from nlpdive.cli.vectors import check_output, output_errors
+    from nlpdive.cli.common import check_output, output_errors
     from nlpdive.data import read_texts
     from nlpdive.text import train_tokenizer as train
 

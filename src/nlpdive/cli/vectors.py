@@ -2,12 +2,11 @@
 
 Every flag and file is checked before the vectors are read (which can take minutes for a large file), and every
 output is written atomically: bad input exits with code 2, one line naming the file or flag, nothing written.
-`check_output` and `output_errors` are shared with `nlpdive text`.
+`check_output` and `output_errors` (cli/common.py) check and guard every output path.
 """
-import os
-from contextlib import contextmanager
 from pathlib import Path
 
+from nlpdive.cli.common import check_output, output_errors
 from nlpdive.errors import InputError
 
 OUR_FILES = ("config.json", "vocab.json", "vectors.npy", "norms.npy")  # what `vectors convert` writes
@@ -74,38 +73,6 @@ def _skip_arg(p):
 
 
 # -- checks shared with `nlpdive text` ---------------------------------------------------------------------
-def check_output(path, flag, kind="file", example="out"):
-    """Fail before any work when `path` (given by `flag`) cannot be written: a directory where a file is wanted
-    (kind="file"), a file where a directory is (kind="dir"), a parent that is a file, or no write permission.
-    Missing parent directories are fine: the atomic writers create them."""
-    path = Path(path)
-    if kind == "file" and path.is_dir():
-        raise InputError("is a directory", path=path, hint=f"give {flag} a file name, e.g. {flag} {path / example}")
-    if kind == "dir" and path.exists() and not path.is_dir():
-        raise InputError("exists and is not a directory", path=path,
-                         hint=f"give {flag} a new directory, or remove the file")
-    parent = path.absolute().parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InputError(f"cannot be created: {parent} is a file, not a directory", path=path,
-                         hint=f"choose another {flag}")
-    for place in (parent, path) if kind == "dir" and path.is_dir() else (parent,):
-        if not os.access(place, os.W_OK | os.X_OK):
-            raise InputError(f"no permission to write in {place}", path=path, hint=f"choose another {flag}")
-
-
-@contextmanager
-def output_errors(path, flag):
-    """An OSError while writing `path` (a full disk, a permission) becomes one line naming `path` and `flag`,
-    never the temporary file the atomic writers use."""
-    try:
-        yield
-    except OSError as e:
-        raise InputError(f"cannot write ({e.strerror or e})", path=path,
-                         hint=f"check {flag}: its directory, permissions and free space") from None
-
-
 def check_positive(value, flag, example):
     if value < 1:
         raise InputError(f"{flag} {value}: must be 1 or more", hint=f"e.g. {flag} {example}")
