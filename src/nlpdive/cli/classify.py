@@ -1,5 +1,7 @@
 """`nlpdive train classify`: train a text classifier on a labelled file (or cross-validate one with --cv K).
 Parsing and printing only: the flags come from ClassifyConfig and TrainConfig (nlpdive.options)."""
+import argparse
+
 from nlpdive.cli.common import add_multilabel_args, add_reader_args, add_train_args, effective_config, multilabel_reader
 from nlpdive.errors import InputError
 
@@ -17,21 +19,21 @@ PER_MODEL = ("epochs", "batch_size", "lr", "weight_decay", "clip", "patience", "
 
 def register(cli):
     from nlpdive.options import add_options
-    from nlpdive.tasks.classify.config import ClassifyConfig
+    from nlpdive.tasks.classify.config import REFIT_BELOW, VALID_SPLIT, ClassifyConfig
 
     p = cli.add(cli.train, "classify", help="text classifier (sentiment, topics, ...) from a labelled file",
                 description="Train a text classifier. `--data reviews.csv` alone picks the text and label columns "
-                            "when unambiguous, holds out 10% for validation (early stopping picks the epoch, "
-                            "metrics.json, confusion_matrix.png), then trains again on every row for that many "
-                            "epochs (--no-refit: keep the model trained without the hold-out) and saves the model in "
-                            "--out (default runs/classify).")
+                            f"when unambiguous, holds out {VALID_SPLIT:.0%} for validation (early stopping picks the "
+                            f"epoch, metrics.json, confusion_matrix.png), then, below {REFIT_BELOW:,} rows, trains "
+                            "again on every row for that many epochs (--refit / --no-refit decide) and saves the "
+                            "model in --out (default runs/classify).")
     add_reader_args(p)
     add_multilabel_args(p, train=True)
     add_train_args(p, defaults={name: "per model" for name in PER_MODEL})
     add_options(p, ClassifyConfig, only=("model",))
-    p.add_argument("--refit", action="store_true", default=None, help="after the hold-out run, train on every row "
-                   "for the epochs it chose (default with --valid-split; --no-refit: keep the hold-out run's model)")
-    p.add_argument("--no-refit", dest="refit", action="store_false")
+    p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=None, help="after the hold-out run, "
+                   "train on every row for the epochs it chose (--no-refit: keep the hold-out run's model; default: "
+                   f"refit below {REFIT_BELOW:,} training rows)")
     p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation instead of one run: prints accuracy "
                    "(multi-label: micro-F1) and macro-F1 mean ± std (writes cv.json to --out; saves no model)")
     for title, names in GROUPS.items():
@@ -78,7 +80,7 @@ def _run(args, out, out_dir, settings, train_cfg, reader, shown_dir):
         return
     valid_split = args.valid_split if args.valid_split is not None else (None if args.valid else classify.VALID_SPLIT)
     clf = classify.train(args.data, settings=settings, train_cfg=train_cfg, valid=args.valid, valid_split=valid_split,
-                         refit=args.refit is not False, out_dir=out_dir, resume=args.resume, reader=reader,
+                         refit=args.refit, out_dir=out_dir, resume=args.resume, reader=reader,
                          log=lambda msg: out.emit({"message": msg}, msg))
     write_run_config(out_dir, effective_config(args, train_cfg))  # last: a failed run changes nothing
     _report(out, clf, settings, shown_dir)

@@ -23,7 +23,7 @@ _NAMES = {
     "Classifier": "classifier", "write_metrics": "classifier",
     "MODELS": "config", "TRAIN_DEFAULTS": "config", "ClassifyConfig": "config", "train_defaults": "config",
     "label_scheme": "labels",
-    "VALID_SPLIT": "recipe", "cross_validate": "recipe", "cross_validate_file": "recipe", "fit": "recipe",
+    "VALID_SPLIT": "config", "REFIT_BELOW": "config", "cross_validate": "recipe", "cross_validate_file": "recipe", "fit": "recipe",
     "headline_metrics": "recipe", "train": "recipe",
 }
 

@@ -33,12 +33,13 @@ class Classifier(Task):
     # -- training
     @classmethod
     def fit(cls, texts, labels, settings=None, train_cfg=None, valid=None, out_dir=None, resume=False, log=None,
-            label_names=None):
+            label_names=None, prepared=None):
         """Train on texts + labels (any hashable labels, turned into strings; multi-label: a list of labels per
         text) for train_cfg.epochs. `train_cfg`: a TrainConfig (default: the recipe's for the model); `valid`:
         (texts, labels) for validation metrics, early stopping and keep-best; `out_dir`: the run directory
         (metrics.jsonl, loss.png, checkpoints); `log(message)`; `label_names`: every label, in order (default:
-        those in `labels`). Returns the Classifier."""
+        those in `labels`); `prepared`: the bag of words' vectorized texts (features.prepare). Returns the
+        Classifier."""
         import torch
 
         from nlpdive.train import TrainConfig, Trainer
@@ -49,7 +50,7 @@ class Classifier(Task):
         vecs, settings = load_vectors(settings)
         label_map = scheme.label_map(labels, label_names)
         y = scheme.encode(label_map, labels)
-        feats, train_items = fit_features(texts, y, settings, len(label_map))
+        feats, train_items = fit_features(texts, y, settings, len(label_map), prepared)
         if vecs is not None and settings.family != "bow":
             add_vector_words(feats.pipeline, vecs)
         torch.manual_seed(train_cfg.seed)

@@ -11,6 +11,8 @@ MODELS = ("bow", "rnn", "lstm", "gru", "cnn", "transformer")
 RNN_CELLS = ("rnn", "lstm", "gru")
 POOLINGS = ("last", "max", "mean", "attention")
 MODEL_DEFAULT = "the model's"
+VALID_SPLIT = 0.1     # the recipe's hold-out when no --valid file is given
+REFIT_BELOW = 20_000  # training rows under which the recipe refits on every row by default (recipe.py, step 7)
 
 # The recipe's TrainConfig defaults per model family (a flag or --config value wins): the settings that won
 # benchmarks/classify.py (docs/benchmarks.md). Early stopping and keep-best watch validation accuracy: the

@@ -13,13 +13,11 @@ class BagOfWords:
         self.nb_ratio = nb_ratio  # [F] the model's feature weights when features are "nb" (set by fit)
 
     @classmethod
-    def fit(cls, texts, y, settings, n_classes):
-        """(featurizer, the texts' items); y: class ids (for the Naive-Bayes ratio of two classes)."""
-        from nlpdive.text import Vectorizer
-
+    def fit(cls, texts, y, settings, n_classes, prepared=None):
+        """(featurizer, the texts' items); y: class ids (for the Naive-Bayes ratio of two classes). `prepared`:
+        (vectorizer, X) of these texts, vectorized already (see `prepare`)."""
         kind = bow_kind(settings.features, n_classes)
-        vectorizer = Vectorizer("binary" if kind == "nb" else kind, (1, settings.ngrams), min_df=settings.min_df)
-        X = vectorizer.fit_transform(texts)  # CSR [N, F] float32
+        vectorizer, X = prepared or prepare(texts, settings, n_classes)  # X: CSR [N, F] float32
         return cls(vectorizer, _nb_ratio(X, y) if kind == "nb" else None), cls._rows(X)
 
     @property
@@ -86,9 +84,22 @@ class TokenIds:
         return {"type": "tokens", "pipeline": self.pipeline.to_dict(), "max_len": self.max_len}
 
 
-def fit_features(texts, y, settings, n_classes):
+def prepare(texts, settings, n_classes):
+    """The bag of words' (vectorizer, CSR matrix [N, F]) of texts: the costly, label-free half of its features. The
+    recipe vectorizes once and gives row subsets to its hold-out run (the labels' Naive-Bayes ratio is still
+    computed from that run's rows only)."""
+    from nlpdive.text import Vectorizer
+
+    kind = bow_kind(settings.features, n_classes)
+    vectorizer = Vectorizer("binary" if kind == "nb" else kind, (1, settings.ngrams), min_df=settings.min_df)
+    return vectorizer, vectorizer.fit_transform(texts)
+
+
+def fit_features(texts, y, settings, n_classes, prepared=None):
     """(featurizer, the texts' items) for the settings' model: n-gram vectors for bow, token ids otherwise."""
-    return (BagOfWords if settings.family == "bow" else TokenIds).fit(texts, y, settings, n_classes)
+    if settings.family == "bow":
+        return BagOfWords.fit(texts, y, settings, n_classes, prepared)
+    return TokenIds.fit(texts, y, settings, n_classes)
 
 
 def features_from_dict(d):

@@ -7,7 +7,9 @@
 5. loss        cross-entropy (optionally class-weighted); multi-label: BCE   tasks/classify/labels.py
 6. training    the Trainer: early stopping and keep-best on validation accuracy (multi-label: micro-F1)
 7. refit       with a hold-out, train again on every training row for the number of epochs validation chose
-               (scikit-learn's refit): the hold-out picks the epoch without costing the final model its data
+               (scikit-learn's refit): the hold-out picks the epoch without costing the final model its data.
+               By default only below REFIT_BELOW rows: above it the hold-out's share of the data adds little
+               (IMDB bow 91.56 without, 91.60 with; SST-2 bow 81.08 / 80.28) and the refit doubles the time
 8. metrics     validation accuracy, macro-F1, per class, confusion matrix -> metrics.json, confusion_matrix.png
 9. save        the model directory: config.json + model.safetensors + pipeline.json + labels.json
 
@@ -21,15 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from nlpdive.tasks.classify.classifier import Classifier, write_metrics
-from nlpdive.tasks.classify.config import ClassifyConfig, train_defaults
+from nlpdive.tasks.classify.config import REFIT_BELOW, VALID_SPLIT, ClassifyConfig, train_defaults
+from nlpdive.tasks.classify.features import prepare
 from nlpdive.tasks.classify.labels import label_scheme, unzip
 
-VALID_SPLIT = 0.1
 HOLDOUT = "holdout"    # the hold-out run's records (metrics.jsonl, loss.png, checkpoints) inside the run directory
 SEARCH = "search.json"  # written when the hold-out run is done: what it chose (a resumed run skips it)
 
 
-def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=VALID_SPLIT, refit=True,
+def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=VALID_SPLIT, refit=None,
           out_dir="runs/classify", resume=False, reader=None, log=None):
     """Read `data` (and `valid`, a file), run the recipe, save the model in `out_dir`; returns the Classifier."""
     settings = settings or ClassifyConfig()
@@ -45,10 +47,11 @@ def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=VALID_
     return save(clf, out_dir)
 
 
-def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split=VALID_SPLIT, refit=True,
+def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split=VALID_SPLIT, refit=None,
         out_dir=None, resume=False, log=None, label_names=None):
     """Steps 2-8 on in-memory texts and labels: the command's defaults for a Python caller (and the benchmark).
-    Returns the Classifier, its `.metrics` the validation metrics."""
+    `refit`: None = below REFIT_BELOW training rows. Returns the Classifier, its `.metrics` the validation
+    metrics."""
     from nlpdive.train import TrainConfig
 
     settings = settings or ClassifyConfig()
@@ -56,17 +59,21 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
     scheme = label_scheme(settings)
     label_names = label_names or scheme.label_map(labels).labels  # every fold and phase knows every label
     start = time.perf_counter()
-    fit_texts, fit_labels, refitting = texts, labels, False
+    refit = len(texts) < REFIT_BELOW if refit is None else refit
+    fit_texts, fit_labels, refitting, kept_rows = texts, labels, False, None
     if valid is None and valid_split:                                                              # 2. hold-out
-        examples = [{"text": t, scheme.key: lab} for t, lab in zip(texts, labels)]
+        examples = [{"text": t, scheme.key: lab, "row": i} for i, (t, lab) in enumerate(zip(texts, labels))]
         kept, held = scheme.split(examples, valid_split, seed=train_cfg.seed)
-        fit_texts, fit_labels = unzip(kept, scheme)
+        fit_texts, fit_labels, kept_rows = *unzip(kept, scheme), [ex["row"] for ex in kept]
         valid, refitting = (unzip(held, scheme), refit) if held else (None, False)
+    # the bag of words vectorizes every training text once, for the hold-out run and the refit    # 3. features
+    prepared = prepare(texts, settings, len(label_names)) if refitting and settings.family == "bow" else None
     holdout_dir = Path(out_dir) / HOLDOUT if out_dir is not None and refitting else out_dir
     search = _read_search(holdout_dir) if resume and refitting and out_dir is not None else None
     if search is None:                                                                             # 3.-6.
         clf = Classifier.fit(fit_texts, fit_labels, settings, train_cfg, valid=valid, out_dir=holdout_dir,
-                             resume=resume, log=log, label_names=label_names)
+                             resume=resume, log=log, label_names=label_names,
+                             prepared=prepared and (prepared[0], prepared[1][kept_rows]))
         search = {"metrics": clf.score(*valid) if valid else {}, "epochs": _epochs_chosen(clf.train_result)}
         if refitting and out_dir is not None:
             _write_search(holdout_dir, search)
@@ -74,7 +81,7 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
     if refitting:                                                                                  # 7. refit
         cfg = replace(train_cfg, epochs=search["epochs"], patience=None)
         clf = Classifier.fit(texts, labels, settings, cfg, out_dir=out_dir, log=log, label_names=label_names,
-                             resume=resume and out_dir is not None and _has_checkpoint(out_dir))
+                             resume=resume and out_dir is not None and _has_checkpoint(out_dir), prepared=prepared)
     clf.metrics = {"train_examples": len(texts if refitting else fit_texts),
                    "train_seconds": round(time.perf_counter() - start, 2), **search["metrics"]}
     if valid:
