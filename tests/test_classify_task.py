@@ -135,3 +135,19 @@ def test_a_class_left_only_in_validation_is_trained_on(tmp_path):
         clf = train(path, settings=ClassifyConfig(), train_cfg=small(epochs=1, seed=seed), valid_split=0.3,
                     out_dir=tmp_path / f"run{seed}")
         assert "neutral" in clf.labels.labels
+
+
+def test_the_saved_config_is_the_whole_model_config_and_old_settings_still_load(tmp_path):
+    import nlpdive
+
+    clf = Classifier.fit(*synthetic(100, 0), ClassifyConfig(model="gru", embed_dim=8, hidden=8), small(epochs=1))
+    clf.save(tmp_path / "gru")
+    saved = json.loads((tmp_path / "gru" / "config.json").read_text())["model"]["config"]
+    assert saved["pooling"] == "max" and saved["bidirectional"] is True and saved["layers"] == 1  # not only given
+    clf = Classifier.fit(*synthetic(100, 0), ClassifyConfig(), small(epochs=1))
+    clf.save(tmp_path / "bow")
+    path = tmp_path / "bow" / "config.json"
+    config = json.loads(path.read_text())
+    config["classify"].update(layers=1, bidirectional=False, hidden=None)  # as models saved before options were None
+    path.write_text(json.dumps(config))
+    assert nlpdive.load(tmp_path / "bow").predict(["great fun"]) == clf.predict(["great fun"])

@@ -94,3 +94,21 @@ def test_ctrl_c_during_training_points_to_resume(tmp_path, data, run_cli, monkey
     code, _, err = train(run_cli, data, tmp_path / "m")
     assert code == 130 and f"--resume --out {tmp_path / 'm'}" in err
     assert not (tmp_path / ".m.lock").exists()  # the lock goes with the run
+
+
+def test_cross_validation_next_to_a_saved_model_keeps_it(tmp_path, data, run_cli):
+    out = tmp_path / "m"
+    assert train(run_cli, data, out)[0] == 0
+    model = (out / "model.safetensors").read_bytes()
+    code, _, err = run_cli("train", "classify", "--data", data, "--out", out, "--cv", "2", "--epochs", "1")
+    assert code == 0, err
+    assert (out / "cv.json").exists() and (out / "model.safetensors").read_bytes() == model
+
+
+def test_a_killed_swap_is_restored(tmp_path, data, run_cli):
+    out = tmp_path / "m"
+    assert train(run_cli, data, out)[0] == 0
+    old = tmp_path / ".m.tmp-old"
+    out.rename(old)  # killed between the two renames of an --overwrite swap
+    code, _, err = train(run_cli, data, out)
+    assert code == 2 and "already holds a saved model" in err and (out / "config.json").exists() and not old.exists()

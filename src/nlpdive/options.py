@@ -83,11 +83,6 @@ def _check_range(flag, value, meta):
         raise InputError(f"{flag} must be < {below}, got {value}")
 
 
-def default_of(cls, name):
-    f = next(f for f in fields(cls) if f.name == name)
-    return f.default if f.default is not MISSING else f.default_factory()
-
-
 def help_text(f, defaults=None):
     """The field's help with its default: `defaults` (name -> shown value) overrides the dataclass default."""
     meta = f.metadata

@@ -13,13 +13,11 @@ GROUPS = {  # ClassifyConfig fields -> the help section they are listed in
                                                                "bidirectional", "pooling", "dropout"),
     "loss": ("class_weights",),
 }
-PER_MODEL = ("epochs", "batch_size", "lr", "weight_decay", "clip", "patience", "monitor", "mode", "schedule",
-             "warmup", "threads")  # TrainConfig options the recipe sets per model family (TRAIN_DEFAULTS)
 
 
 def register(cli):
     from nlpdive.options import add_options
-    from nlpdive.tasks.classify.config import REFIT_BELOW, VALID_SPLIT, ClassifyConfig
+    from nlpdive.tasks.classify.config import REFIT_BELOW, TRAIN_DEFAULTS, VALID_SPLIT, ClassifyConfig
 
     p = cli.add(cli.train, "classify", help="text classifier (sentiment, topics, ...) from a labelled file",
                 description="Train a text classifier. `--data reviews.csv` alone picks the text and label columns "
@@ -29,7 +27,8 @@ def register(cli):
                             "model in --out (default runs/classify).")
     add_reader_args(p)
     add_multilabel_args(p, train=True)
-    add_train_args(p, defaults={name: "per model" for name in PER_MODEL})
+    per_model = {name for defaults in TRAIN_DEFAULTS.values() for name in defaults}  # the recipe sets these
+    add_train_args(p, defaults={name: "per model" for name in per_model})
     add_options(p, ClassifyConfig, only=("model",))
     p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=None, help="after the hold-out run, "
                    "train on every row for the epochs it chose (--no-refit: keep the hold-out run's model; default: "
@@ -38,7 +37,7 @@ def register(cli):
                    "(multi-label: micro-F1) and macro-F1 mean ± std (writes cv.json to --out; saves no model)")
     for title, names in GROUPS.items():
         add_options(p.add_argument_group(title), ClassifyConfig, only=names)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, _resumable=True)
 
 
 def run(args, out):
@@ -47,7 +46,8 @@ def run(args, out):
     from nlpdive.train.rundir import RunDir
 
     settings, train_cfg, reader = _settings(args)
-    with RunDir(args.out or "runs/classify", resume=args.resume, overwrite=args.overwrite) as out_dir:
+    with RunDir(args.out or "runs/classify", resume=args.resume, overwrite=args.overwrite,
+                keeps_model=args.cv is None) as out_dir:
         return _run(args, out, str(out_dir), settings, train_cfg, reader, shown_dir=args.out or "runs/classify")
 
 

@@ -25,8 +25,10 @@ def add_multilabel_args(p, train=False):
     """Multi-label reader flags (train classify, evaluate) and --threshold; `train` adds --multi-label."""
     g = p.add_argument_group("multi-label (any number of labels per text)")
     if train:
-        g.add_argument("--multi-label", action="store_true", default=None,
-                       help="each --label-column cell lists a text's labels, split on --label-sep")
+        from nlpdive.options import add_options
+        from nlpdive.tasks.classify.config import ClassifyConfig
+
+        add_options(g, ClassifyConfig, only=("multi_label",))
     g.add_argument("--label-columns", "--label-cols", nargs="+", metavar="C",
                    help="several 0/1 columns, one per label (names or 0-based indices, spaces or commas between); "
                         "a row of zeros has no label" + ("; implies --multi-label" if train else ""))
@@ -38,8 +40,14 @@ def add_multilabel_args(p, train=False):
 
 
 def add_threshold_arg(p):
-    p.add_argument("--threshold", type=float, metavar="P",
-                   help="multi-label: predict a label when its probability reaches P (default 0.5, or the model's)")
+    """--threshold, from ClassifyConfig's field (at evaluate/predict time it defaults to the model's)."""
+    from dataclasses import fields
+
+    from nlpdive.options import add_options
+    from nlpdive.tasks.classify.config import ClassifyConfig
+
+    default = next(f.default for f in fields(ClassifyConfig) if f.name == "threshold")
+    add_options(p, ClassifyConfig, only=("threshold",), defaults={"threshold": f"{default}, or the model's"})
 
 
 def multilabel_reader(args):

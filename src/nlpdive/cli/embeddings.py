@@ -18,11 +18,11 @@ def register(cli):
     p.add_argument("--data", required=True, nargs="+", metavar="FILE", help="text files (.gz works)")
     p.add_argument("--text-column", metavar="C", help="CSV/TSV/JSONL: column holding the text")
     p.add_argument("--encoding", metavar="E", help="file encoding (default utf-8)")
-    from nlpdive.options import add_options, help_text
+    from nlpdive.options import add_options
     from nlpdive.tasks.embeddings.config import Word2VecSettings
 
     add_options(p.add_argument_group("word2vec"), Word2VecSettings)
-    shown = {f.name: help_text(f).rsplit("(default ", 1)[-1].rstrip(")") for f in fields(Word2VecSettings)
+    shown = {f.name: f.metadata["default_help"] or f.default for f in fields(Word2VecSettings)
              if f.name in ("epochs", "lr", "batch_size")}  # the common flags' help shows word2vec's defaults
     add_train_args(p, trainer_options=False, defaults=shown)
     p.set_defaults(func=train, out="runs/embeddings")

@@ -154,7 +154,7 @@ def _run(args, argv):
         return e.exit_code
     except KeyboardInterrupt:
         resume = ""
-        if hasattr(args, "resume"):  # a training command: its checkpoints are kept
+        if getattr(args, "_resumable", False) and not getattr(args, "overwrite", False):  # checkpoints are kept
             resume = f"; continue from the last checkpoint with --resume --out {getattr(args, 'out', None) or 'DIR'}"
         print(f"nlpdive: interrupted{resume}", file=sys.stderr)
         return 130

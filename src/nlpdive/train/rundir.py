@@ -11,12 +11,13 @@
   start time); the lock of a killed run (its process is gone) is recognised as stale and taken over.
 - A run that fails on bad input removes the directory it created (nothing is left behind); a run stopped by Ctrl-C
   or a crash keeps its checkpoints so that --resume can continue it.
-Under torchrun only rank 0 checks and locks; every rank writes into the same path.
+Under torchrun only rank 0 checks, locks and swaps; every rank is given the same path.
 """
 import json
 import os
 import shutil
 import socket
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,8 +29,9 @@ LOCK_SUFFIX = ".lock"
 
 
 class RunDir:
-    def __init__(self, out, *, resume=False, overwrite=False):
-        self.out, self.resume, self.overwrite = Path(out), resume, overwrite
+    def __init__(self, out, *, resume=False, overwrite=False, keeps_model=True):
+        """keeps_model=False: the run saves no model (cross-validation): only the lock applies."""
+        self.out, self.resume, self.overwrite, self.keeps_model = Path(out), resume, overwrite, keeps_model
         self.path = self.out
         self._lock = self.out.parent / f".{self.out.name}{LOCK_SUFFIX}"
         self._created = False
@@ -38,10 +40,15 @@ class RunDir:
     def check(self):
         """Refuse before anything is written (see the module docstring)."""
         out = self.out
+        old = out.parent / f".{out.name}{TMP_MARK}old"
+        if not out.exists() and (old / "config.json").exists():  # a run killed between the swap's two renames
+            os.replace(old, out)
         if self.resume and self.overwrite:
             raise InputError("--resume and --overwrite contradict each other", hint="give one of them")
         if out.exists() and not out.is_dir():
             raise InputError("--out names a file, not a directory", path=out, hint="give --out a directory path")
+        if not self.keeps_model:
+            return
         saved = (out / "config.json").exists()
         unfinished = not saved and has_checkpoints(out)
         if saved and not (self.resume or self.overwrite):
@@ -56,13 +63,14 @@ class RunDir:
                              "new run")
 
     def __enter__(self):
-        if not self._main:
-            return self.path
+        staging = self.out.parent / f".{self.out.name}{TMP_MARK}overwrite"
+        if not self._main:  # every rank writes where rank 0 does
+            return staging if self.overwrite and self.keeps_model and self.out.exists() else self.path
         self.check()
         self._take_lock()
         try:
-            if self.overwrite and self.out.exists():
-                self.path = self.out.parent / f".{self.out.name}{TMP_MARK}overwrite"
+            if self.overwrite and self.keeps_model and self.out.exists():
+                self.path = staging
                 shutil.rmtree(self.path, ignore_errors=True)  # a killed --overwrite run's leftovers
             self._created = not self.path.exists()
         except BaseException:
@@ -93,24 +101,32 @@ class RunDir:
 
     # ---- the lock --------------------------------------------------------------------------------------------
     def _take_lock(self):
+        """The lock file appears whole or not at all (written aside, then hard-linked into place), so a run never
+        reads a half-written lock of another."""
         self._lock.parent.mkdir(parents=True, exist_ok=True)
         record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                              "started": time.strftime("%Y-%m-%d %H:%M:%S")})
-        for _ in range(2):
-            try:
-                fd = os.open(self._lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                holder = _read_lock(self._lock)
-                if holder is not None and _alive(holder):
-                    raise InputError(f"another run is writing to this directory (pid {holder.get('pid')}, "
-                                     f"started {holder.get('started')})", path=self.out,
-                                     hint=f"wait for it to finish, or use another --out (lock: {self._lock})") from None
-                self._lock.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(record)
-            return
-        raise InputError("cannot take the run directory's lock", path=self._lock, hint="remove the file and retry")
+        fd, tmp = tempfile.mkstemp(dir=self._lock.parent, prefix=f"{self._lock.name}{TMP_MARK}")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(record)
+        try:
+            for _ in range(2):
+                try:
+                    os.link(tmp, self._lock)
+                    return
+                except FileExistsError:
+                    holder = _read_lock(self._lock)
+                    if holder is not None and _alive(holder):
+                        raise InputError(
+                            f"another run is writing to this directory (pid {holder.get('pid')} on "
+                            f"{holder.get('host', 'this machine')}, started {holder.get('started')})",
+                            path=self.out, hint=f"wait for it to finish, or use another --out; if that run is "
+                            f"gone (killed on another machine), delete {self._lock}") from None
+                    self._lock.unlink(missing_ok=True)  # stale: its process is gone
+            raise InputError("cannot take the run directory's lock", path=self._lock,
+                             hint="delete the file and retry")
+        finally:
+            os.unlink(tmp)
 
     def _release(self):
         holder = _read_lock(self._lock)

@@ -271,8 +271,8 @@ class Trainer:
         finite stops the run here, before it is logged, evaluated or checkpointed."""
         self.state.loss_sum += self._pending.item()
         self._pending.zero_()
-        if not math.isfinite(self.state.loss_sum):
-            self._diverged("the training loss")
+        if not math.isfinite(self.state.loss_sum) and self.cfg.precision != "fp16":  # fp16: GradScaler skips
+            self._diverged("the training loss")  # an overflowing step; the weights are checked instead
 
     def _check_weights(self):
         import torch
@@ -355,6 +355,7 @@ class Trainer:
     # ---- checkpoints --------------------------------------------------------------------------------------
     def _checkpoint(self):
         self._flush()
+        self._check_weights()
         if not (self.is_main and self.out_dir):
             return
         saved = {"run": asdict(self.state), "scheduler": self.scheduler.state_dict(),

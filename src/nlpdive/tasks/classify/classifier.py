@@ -1,6 +1,6 @@
 """The Classifier task object: model + features + labels, on the task contract (tasks/base.py). It serves
 `predict`; `fit` trains on in-memory texts (the whole recipe with its hold-out is tasks/classify/recipe.py)."""
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
 
@@ -120,9 +120,7 @@ class Classifier(Task):
             return self.settings.threshold
         if not self.settings.multi_label:
             raise InputError("--threshold is for multi-label models", hint="leave it out")
-        if not 0 < threshold < 1:
-            raise InputError(f"--threshold must be between 0 and 1, got {threshold}")
-        return threshold
+        return replace(self.settings, threshold=threshold).threshold  # ClassifyConfig checks the range
 
     # -- the saved model directory
     def save(self, path):
@@ -147,7 +145,7 @@ class Classifier(Task):
         config = read_config(path)
         with reading(path / "config.json"):
             model_class, model_cfg = config["model"]["class"], config["model"]["config"]
-            settings = ClassifyConfig(**config.get("classify", {}))
+            settings = ClassifyConfig.from_saved(config.get("classify", {}))
             reader = config.get("reader") or {}
             if not isinstance(reader, dict):
                 raise TypeError("'reader' must be an object")
@@ -169,7 +167,9 @@ class Classifier(Task):
 
 def _check_size(size, model_cfg, keys, what):
     """The file's count must be the model's (config.json and the weights agree already)."""
-    expected = next(model_cfg[k] for k in keys if k in model_cfg)
+    expected = next((model_cfg[k] for k in keys if k in model_cfg), None)
+    if expected is None:
+        raise ValueError(f"the model in config.json has no {' or '.join(keys)}")
     if size != expected:
         raise ValueError(f"{size} {what} but the model in config.json has {expected}")
 

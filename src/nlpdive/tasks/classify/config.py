@@ -68,7 +68,8 @@ class ClassifyConfig:
     class_weights: bool = option(False, "weight the loss by inverse class frequency (imbalanced data); "
                                  "multi-label: each label's positives by negatives / positives")
     # multi-label: one sigmoid per label; a label is predicted when its probability reaches the threshold
-    multi_label: bool = option(False, "several labels per text (see --label-columns, --label-sep)")
+    multi_label: bool = option(False, "several labels per text: each --label-column cell lists a text's labels, "
+                               "split on --label-sep")
     threshold: float = option(0.5, "multi-label: predict a label when its probability reaches P", min=0,
                               exclusive=True, below=1, metavar="P")
 
@@ -78,13 +79,14 @@ class ClassifyConfig:
         if self.pooling == "last" and family != "rnn":
             raise InputError(f"--pooling last needs a recurrent model, not {self.model}",
                              hint="use max, mean or attention")
-        for name, families in (("hidden", ("rnn", "bow")), ("channels", ("cnn",)), ("d_model", ("transformer",)),
-                               ("layers", ("rnn", "transformer")), ("bidirectional", ("rnn",)),
-                               ("pooling", ("rnn", "cnn", "transformer")), ("embed_dim", ("rnn", "cnn", "bow"))):
+        for name, families in APPLIES.items():
             if getattr(self, name) is not None and family not in families:
                 flag = "--" + name.replace("_", "-")
                 raise InputError(f"{flag} does not apply to --model {self.model}",
                                  hint=f"it is for {', '.join(families)}" + _instead(name, family))
+        if family == "rnn" and self.hidden == 0:
+            raise InputError("--hidden 0 is for the bag of words (a linear model)", hint="give the rnn a state "
+                             "size >= 1, or leave --hidden out")
         if self.freeze_embeddings and not self.embeddings:
             raise InputError("--freeze-embeddings needs --embeddings VECTORS", hint="give pretrained vectors, or "
                              "drop the flag")
@@ -93,9 +95,24 @@ class ClassifyConfig:
         if self.multi_label and self.features == "auto":
             self.features = "tfidf"
 
+    @classmethod
+    def from_saved(cls, saved):
+        """The settings of a saved model's config.json: options that do not apply to its model are dropped
+        (models saved before options defaulted to None hold e.g. layers=1 for a bag of words)."""
+        if not isinstance(saved, dict):
+            raise TypeError("'classify' must be an object")
+        family = "rnn" if saved.get("model") in RNN_CELLS else saved.get("model")
+        kept = {k: v for k, v in saved.items() if k not in APPLIES or family in APPLIES[k]}
+        return cls(**kept)
+
     @property
     def family(self):
         return "rnn" if self.model in RNN_CELLS else self.model
+
+
+# the model options and the model families they apply to
+APPLIES = {"hidden": ("rnn", "bow"), "channels": ("cnn",), "d_model": ("transformer",), "layers": ("rnn", "transformer"),
+           "bidirectional": ("rnn",), "pooling": ("rnn", "transformer"), "embed_dim": ("rnn", "cnn", "bow")}
 
 
 def _instead(name, family):

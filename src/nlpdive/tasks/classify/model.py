@@ -1,5 +1,7 @@
 """Which model: ClassifyConfig -> the model class and the config the user gave (the model owns every other
 default), built, with Naive-Bayes feature weights or pretrained word vectors copied in."""
+from dataclasses import asdict
+
 import numpy as np
 
 from nlpdive.errors import InputError
@@ -120,6 +122,7 @@ def new_model(settings, feats, n_classes, vecs, log=None):
         word_of_feature, rows, found = _bow_word_rows(feats.vectorizer.features, vecs)
         model_cfg["n_words"] = len(rows)
     model = build_model(model_class, model_cfg)
+    model_cfg = asdict(model.config)  # saved whole: a later change of the model's defaults changes no saved model
     if getattr(feats, "nb_ratio", None) is not None:
         model.feature_weight.copy_(torch.from_numpy(feats.nb_ratio))
     if vecs is not None and bow:

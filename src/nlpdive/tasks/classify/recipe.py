@@ -52,7 +52,7 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
     """Steps 2-8 on in-memory texts and labels: the command's defaults for a Python caller (and the benchmark).
     `refit`: None = below REFIT_BELOW training rows. Returns the Classifier, its `.metrics` the validation
     metrics."""
-    from nlpdive.train import TrainConfig
+    from nlpdive.train import TrainConfig, checkpoint
 
     settings = settings or ClassifyConfig()
     train_cfg = train_cfg or TrainConfig(**train_defaults(settings))
@@ -69,19 +69,26 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
     # the bag of words vectorizes every training text once, for the hold-out run and the refit    # 3. features
     prepared = prepare(texts, settings, len(label_names)) if refitting and settings.family == "bow" else None
     holdout_dir = Path(out_dir) / HOLDOUT if out_dir is not None and refitting else out_dir
-    search = _read_search(holdout_dir) if resume and refitting and out_dir is not None else None
+    if resume and not refitting and out_dir is not None and (Path(out_dir) / HOLDOUT).exists():
+        from nlpdive.errors import InputError
+
+        raise InputError("this run trained a hold-out model to refit after it; resume it the same way",
+                         path=out_dir, hint="drop --no-refit and --valid")
+    search = _read_search(holdout_dir, valid_split) if resume and refitting and out_dir is not None else None
     if search is None:                                                                             # 3.-6.
         clf = Classifier.fit(fit_texts, fit_labels, settings, train_cfg, valid=valid, out_dir=holdout_dir,
                              resume=resume, log=log, label_names=label_names,
                              prepared=prepared and (prepared[0], prepared[1][kept_rows]))
-        search = {"metrics": clf.score(*valid) if valid else {}, "epochs": _epochs_chosen(clf.train_result)}
+        search = {"metrics": clf.score(*valid) if valid else {}, "epochs": _epochs_chosen(clf.train_result),
+                  "valid_split": valid_split}
         if refitting and out_dir is not None:
             _write_search(holdout_dir, search)
         resume = False  # the refit starts afresh
     if refitting:                                                                                  # 7. refit
         cfg = replace(train_cfg, epochs=search["epochs"], patience=None)
         clf = Classifier.fit(texts, labels, settings, cfg, out_dir=out_dir, log=log, label_names=label_names,
-                             resume=resume and out_dir is not None and _has_checkpoint(out_dir), prepared=prepared)
+                             resume=resume and out_dir is not None and checkpoint.latest(Path(out_dir) / "checkpoints") is not None,
+                             prepared=prepared)
     clf.metrics = {"train_examples": len(texts if refitting else fit_texts),
                    "train_seconds": round(time.perf_counter() - start, 2), **search["metrics"]}
     if valid:
@@ -149,11 +156,19 @@ def _epochs_chosen(result):
     return max(1, math.ceil(result.best["step"] / max(1, result.steps_per_epoch)))
 
 
-def _read_search(holdout_dir):
+def _read_search(holdout_dir, valid_split):
+    """What a resumed run's finished hold-out run chose (None when it did not finish)."""
     from nlpdive.artifacts import read_json
+    from nlpdive.errors import InputError
 
     path = Path(holdout_dir) / SEARCH
-    return read_json(path) if path.exists() else None
+    if not path.exists():
+        return None
+    search = read_json(path)
+    if search.get("valid_split") != valid_split:
+        raise InputError(f"--valid-split {valid_split} differs from the run's {search.get('valid_split')}", path=path,
+                         hint="resume with the run's settings (see run_config.json) or start a new run")
+    return search
 
 
 def _write_search(holdout_dir, search):
@@ -162,9 +177,3 @@ def _write_search(holdout_dir, search):
 
     if dist_info().is_main:
         write_json(Path(holdout_dir) / SEARCH, search)
-
-
-def _has_checkpoint(out_dir):
-    from nlpdive.train import checkpoint
-
-    return checkpoint.latest(Path(out_dir) / "checkpoints") is not None

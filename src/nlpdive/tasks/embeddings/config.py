@@ -4,6 +4,9 @@ from dataclasses import dataclass
 
 from nlpdive.options import check_options, option
 
+LR = {"skip-gram": 0.025, "cbow": 0.05}        # word2vec.c's start learning rates
+BATCH = {"skip-gram": 2048, "cbow": 512}       # pairs (skip-gram) or centre words (CBOW) per SGD step
+
 
 @dataclass
 class Word2VecSettings:
@@ -15,11 +18,11 @@ class Word2VecSettings:
     sample: float = option(1e-3, "frequent-word subsampling threshold (0: off)", min=0, metavar="T")
     epochs: int = option(5, "passes over the corpus", min=1, cli=False)
     lr: float | None = option(None, "start learning rate, decaying linearly", min=0, exclusive=True, cli=False,
-                              default_help="0.025; CBOW: 0.05, as word2vec.c")
+                              default_help=f"{LR['skip-gram']}; CBOW: {LR['cbow']}, as word2vec.c")
     min_lr_fraction: float = 1e-4  # the rate decays linearly to lr * this
     batch_size: int | None = option(None, "pairs (skip-gram) or centre words (CBOW) per SGD step; a word's updates "
                                     "in a step are summed, up to Word2Vec.sgd_step's max_rate", min=1, cli=False,
-                                    default_help="2048 pairs; CBOW: 512 centre words")
+                                    default_help=f"{BATCH['skip-gram']} pairs; CBOW: {BATCH['cbow']} centre words")
     group: int = 16  # consecutive pairs sharing one draw of negatives
     cbow: bool = option(False, "CBOW instead of skip-gram")
     seed: int = option(0, "random seed", min=0, cli=False)
@@ -31,8 +34,8 @@ class Word2VecSettings:
 
     @property
     def start_lr(self):
-        return self.lr or (0.05 if self.cbow else 0.025)
+        return self.lr or LR["cbow" if self.cbow else "skip-gram"]
 
     @property
     def step_size(self):
-        return self.batch_size or (512 if self.cbow else 2048)
+        return self.batch_size or BATCH["cbow" if self.cbow else "skip-gram"]
