@@ -86,8 +86,10 @@ class TokenIds:
 
 def prepare(texts, settings, n_classes):
     """The bag of words' (vectorizer, CSR matrix [N, F]) of texts: the costly, label-free half of its features. The
-    recipe vectorizes once and gives row subsets to its hold-out run (the labels' Naive-Bayes ratio is still
-    computed from that run's rows only)."""
+    recipe vectorizes once and gives row subsets to its hold-out run. The labels' Naive-Bayes ratio is computed from
+    that run's rows only; the vocabulary (and tf-idf's idf) is the refit's, so n-grams seen only in held-out texts
+    exist during validation with their initial (near-zero) weights: label-free and, measured on IMDB, no change in
+    accuracy, for half the featurizing time."""
     from nlpdive.text import Vectorizer
 
     kind = bow_kind(settings.features, n_classes)
