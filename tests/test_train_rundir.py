@@ -112,3 +112,16 @@ def test_a_killed_swap_is_restored(tmp_path, data, run_cli):
     out.rename(old)  # killed between the two renames of an --overwrite swap
     code, _, err = train(run_cli, data, out)
     assert code == 2 and "already holds a saved model" in err and (out / "config.json").exists() and not old.exists()
+
+
+def test_resuming_after_the_hold_out_run_goes_straight_to_the_refit(tmp_path, data, run_cli):
+    out = tmp_path / "m"
+    assert train(run_cli, data, out)[0] == 0
+    holdout_log = (out / "holdout" / "metrics.jsonl").read_bytes()
+    assert not list((out / "holdout").glob("checkpoints/step-*"))  # the finished hold-out run keeps no checkpoint
+    (out / "config.json").unlink()  # as if killed during the refit, before the model was saved
+    code, _, err = train(run_cli, data, out, "--resume")
+    assert code == 0, err
+    assert (out / "config.json").exists() and (out / "holdout" / "metrics.jsonl").read_bytes() == holdout_log
+    code, _, err = train(run_cli, data, out, "--resume", "--valid-split", "0.2")
+    assert code == 2 and "--valid-split 0.2 differs" in err

@@ -100,7 +100,6 @@ def _report(out, clf, settings, out_dir):
         text += f"\nvalidation ({m['examples']} held-out examples): " + ", ".join(
             f"{METRIC_NAMES[k]} {m[k]:.4f}" for k in shown)
     if "refit" in m:
-        text += f"\nthen trained on all {m['train_examples']} rows for {m['refit']['epochs']} epoch(s), the best on " \
-                "validation"
+        text += f"\nthen trained again on all {m['train_examples']} rows for {m['refit']['epochs']} epoch(s)"
     example = "YOUR TEXT" if settings.multi_label else "that movie sucked!"
     out.emit(record, text + f"\ntry: nlpdive predict {out_dir} \"{example}\"")

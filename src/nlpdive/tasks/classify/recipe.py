@@ -52,7 +52,7 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
     """Steps 2-8 on in-memory texts and labels: the command's defaults for a Python caller (and the benchmark).
     `refit`: None = below REFIT_BELOW training rows. Returns the Classifier, its `.metrics` the validation
     metrics."""
-    from nlpdive.train import TrainConfig, checkpoint
+    from nlpdive.train import TrainConfig, checkpoint, dist_info
 
     settings = settings or ClassifyConfig()
     train_cfg = train_cfg or TrainConfig(**train_defaults(settings))
@@ -83,6 +83,8 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
                   "valid_split": valid_split}
         if refitting and out_dir is not None:
             _write_search(holdout_dir, search)
+            if dist_info().is_main:  # done with: a resumed run starts at the refit
+                checkpoint.clear(Path(holdout_dir) / "checkpoints")
         resume = False  # the refit starts afresh
     if refitting:                                                                                  # 7. refit
         cfg = replace(train_cfg, epochs=search["epochs"], patience=None)
