@@ -88,9 +88,9 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
         resume = False  # the refit starts afresh
     if refitting:                                                                                  # 7. refit
         cfg = replace(train_cfg, epochs=search["epochs"], patience=None)
+        started = out_dir is not None and checkpoint.latest(Path(out_dir) / "checkpoints") is not None
         clf = Classifier.fit(texts, labels, settings, cfg, out_dir=out_dir, log=log, label_names=label_names,
-                             resume=resume and out_dir is not None and checkpoint.latest(Path(out_dir) / "checkpoints") is not None,
-                             prepared=prepared)
+                             resume=resume and started, prepared=prepared)
     clf.metrics = {"train_examples": len(texts if refitting else fit_texts),
                    "train_seconds": round(time.perf_counter() - start, 2), **search["metrics"]}
     if valid:
