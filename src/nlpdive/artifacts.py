@@ -10,7 +10,7 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-from nlpdive.atomic import atomic_dir, write_json  # noqa: F401  (write_json: re-exported for the tasks)
+from nlpdive.atomic import atomic_dir, write_json
 from nlpdive.errors import InputError
 
 CONFIG = "config.json"

@@ -37,7 +37,7 @@ def register(cli):
                    "(multi-label: micro-F1) and macro-F1 mean ± std (writes cv.json to --out; saves no model)")
     for title, names in GROUPS.items():
         add_options(p.add_argument_group(title), ClassifyConfig, only=names)
-    p.set_defaults(func=run, _resumable=True)
+    p.set_defaults(func=run, _resumable=True, out="runs/classify")
 
 
 def run(args, out):
@@ -46,9 +46,8 @@ def run(args, out):
     from nlpdive.train.rundir import RunDir
 
     settings, train_cfg, reader = _settings(args)
-    with RunDir(args.out or "runs/classify", resume=args.resume, overwrite=args.overwrite,
-                keeps_model=args.cv is None) as out_dir:
-        return _run(args, out, str(out_dir), settings, train_cfg, reader, shown_dir=args.out or "runs/classify")
+    with RunDir(args.out, resume=args.resume, overwrite=args.overwrite, keeps_model=args.cv is None) as out_dir:
+        return _run(args, out, str(out_dir), settings, train_cfg, reader, shown_dir=args.out)
 
 
 def _settings(args):

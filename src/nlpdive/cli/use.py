@@ -39,9 +39,7 @@ def _positive_int(text):
 
 def _reader_kw(args):
     kw = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "format")
-          if getattr(args, k, None) is not None}
-    if getattr(args, "skip_empty", False):
-        kw["skip_empty"] = True
+          if getattr(args, k, None) is not None}  # --skip-empty: evaluate and predict score every row anyway
     return {**kw, **multilabel_reader(args)}
 
 
@@ -70,7 +68,6 @@ def predict(args, out):
 
         trained = {k: v for k, v in getattr(model, "reader", {}).items() if k in ("text_column", "encoding", "format")}
         reader = {**trained, **_reader_kw(args)}  # default: the text column and encoding the model was trained with
-        reader.pop("skip_empty", None)
         texts = [ex["text"] for ex in read_examples(args.data, need_labels=False, keep_empty=True, **reader)]
     else:
         texts = args.texts

@@ -73,8 +73,14 @@ def _looks_like_header(rows):
         return False
     if any(not v.strip() or NUMBER.fullmatch(v.strip()) or len(v) > MAX_HEADER_NAME for v in first):
         return False
+    return not _values_recur(rows)
+
+
+def _values_recur(rows):
+    """Whether a value of the first row appears again in its column within the next HEADER_CHECK_ROWS rows."""
+    first = rows[0][1]
     following = islice(rows, 1, 1 + HEADER_CHECK_ROWS)
-    return not any(j < len(fields) and fields[j] == name for _, fields in following for j, name in enumerate(first))
+    return any(j < len(fields) and fields[j] == name for _, fields in following for j, name in enumerate(first))
 
 
 def _repeated_column_names(rows):
@@ -83,8 +89,7 @@ def _repeated_column_names(rows):
     first = rows[0][1]
     if len(set(first)) == len(first) or not all(COLUMN_LIKE.fullmatch(v.strip()) for v in first):
         return False
-    following = islice(rows, 1, 1 + HEADER_CHECK_ROWS)
-    return not any(j < len(fields) and fields[j] == name for _, fields in following for j, name in enumerate(first))
+    return not _values_recur(rows)
 
 
 def _check_unique_names(path, first):

@@ -12,7 +12,8 @@ def tour_section(ctx):
     from nlpdive.data import read_examples, train_valid_split
     from nlpdive.metrics import plot_confusion
     from nlpdive.report import Section
-    from nlpdive.tasks.classify import TRAIN_DEFAULTS, Classifier, ClassifyConfig
+    from nlpdive.tasks.classify import Classifier, ClassifyConfig, train_defaults
+    from nlpdive.tasks.classify.labels import SingleLabel, unzip
     from nlpdive.train import TrainConfig
 
     examples = read_examples(demo.path("mr"))
@@ -26,10 +27,10 @@ def tour_section(ctx):
     for name, settings, overrides in runs:
         ctx.progress(f"classify: training the {name} model on {len(train_ex)} MR sentences")
         start = time.perf_counter()
-        cfg = TrainConfig(**{**TRAIN_DEFAULTS[settings.family], "seed": ctx.seed, **overrides})
-        clf = Classifier.fit(*_unzip(train_ex), settings, cfg)
+        cfg = TrainConfig(**{**train_defaults(settings), "seed": ctx.seed, **overrides})
+        clf = Classifier.fit(*unzip(train_ex, SingleLabel), settings, cfg)
         seconds = time.perf_counter() - start
-        metrics = clf.score(*_unzip(test_ex))
+        metrics = clf.score(*unzip(test_ex, SingleLabel))
         results[settings.model] = (clf, metrics)
         rows.append([name, f"{metrics['accuracy']:.3f}", f"{metrics['macro_f1']:.3f}", f"{seconds:.1f}"])
     best = max(results, key=lambda m: results[m][1]["accuracy"])
@@ -47,7 +48,7 @@ def tour_section(ctx):
                     caption="predictions for the talk's examples (probability of the predicted label)")
         + "<p>On your own file:</p>"
         + ctx.code("nlpdive train classify --data reviews.csv --out runs/sentiment        # bag of words\n"
-                   "nlpdive train classify --data reviews.csv --model gru --bidirectional --out runs/gru\n"
+                   "nlpdive train classify --data reviews.csv --model gru --out runs/gru\n"
                    "nlpdive evaluate runs/sentiment --data test.csv --out runs/sentiment/test\n"
                    "nlpdive predict runs/sentiment \"that movie sucked!\""))
     summary = {f"{m}_accuracy": round(met["accuracy"], 4) for m, (_, met) in results.items()}
@@ -59,7 +60,3 @@ def tour_section(ctx):
 def _talk_prediction(clf, text):
     pred = clf.predict([text])[0]
     return f"{pred['label']} ({pred['probabilities'][pred['label']]:.2f})"
-
-
-def _unzip(examples):
-    return [ex["text"] for ex in examples], [ex["label"] for ex in examples]

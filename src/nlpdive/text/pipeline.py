@@ -134,7 +134,7 @@ class TextPipeline:
                    vocab=Vocab.from_dict(d["vocab"]) if d["vocab"] else None)
 
     def save(self, path):
-        from nlpdive.artifacts import write_json
+        from nlpdive.atomic import write_json
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
-from nlpdive.artifacts import write_json
+from nlpdive.atomic import write_json
 from nlpdive.train.distributed import dist_info
 
 METRICS = "metrics.jsonl"

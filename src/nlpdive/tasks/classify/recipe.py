@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlpdive.tasks.classify.classifier import Classifier, write_metrics
+from nlpdive.metrics import plot_confusion
+from nlpdive.tasks.classify.classifier import Classifier
 from nlpdive.tasks.classify.config import REFIT_BELOW, VALID_SPLIT, ClassifyConfig, train_defaults
 from nlpdive.tasks.classify.features import prepare
 from nlpdive.tasks.classify.labels import label_scheme, unzip
@@ -105,9 +106,9 @@ def save(clf, out_dir):
     from nlpdive.train import dist_info
 
     if dist_info().is_main:
-        clf.save(out_dir)
+        clf.save(out_dir)  # with metrics.json
         if "confusion_matrix" in clf.metrics:
-            write_metrics(clf.metrics, out_dir)  # metrics.json again (same content) + confusion_matrix.png
+            plot_confusion(clf.metrics, Path(out_dir) / "confusion_matrix.png")
     return clf
 
 

@@ -43,13 +43,12 @@ def train_word2vec(corpus, settings, device="cpu", progress=True):
 
 
 # 3. -> saved directory
-def save_trained(out, model, corpus, stats):
-    """The run directory is also a vector store: config.json + vocab.json + vectors.npy/norms.npy (the input
-    vectors, memory-mapped on load) + model.safetensors (the output/context table) + metrics.json.
-    `corpus`: the Corpus trained on (or anything with its `.words`). Returns the Vectors."""
+def save_trained(out, model, vectors, stats):
+    """The run directory is also a vector store: config.json + vocab.json + vectors.npy/norms.npy (`vectors`, the
+    model's input table, memory-mapped on load) + model.safetensors (the output/context table) + metrics.json.
+    Returns the Vectors."""
     from nlpdive.artifacts import save_model_dir
 
-    vectors = Vectors(corpus.words, model.vectors.detach().cpu().numpy())
     vectors.save(out)
     save_model_dir(out, task="embeddings", model_config={"class": "Word2Vec", **asdict(model.config)},
                    state_dict={"out.weight": model.out.weight}, json_files={"metrics.json": stats},
