@@ -18,6 +18,7 @@ COMMANDS = [
     "nlpdive.cli.text",
     "nlpdive.cli.classify",
     "nlpdive.cli.embeddings",
+    "nlpdive.cli.lm",
     "nlpdive.cli.vectors",
     "nlpdive.cli.use",
 ]

@@ -12,6 +12,8 @@ MODEL_CLASSES = {
     "RNNClassifier": ("nlpdive.models.rnn", "RNNConfig"),
     "CNNClassifier": ("nlpdive.models.cnn", "CNNConfig"),
     "TransformerClassifier": ("nlpdive.models.transformer", "TransformerClassifierConfig"),
+    "GPT": ("nlpdive.models.gpt", "GPTConfig"),
+    "CharRNN": ("nlpdive.models.charrnn", "CharRNNConfig"),
 }
 
 

@@ -21,6 +21,7 @@ SECTIONS = [
     "nlpdive.report.preprocess:tour_section",
     "nlpdive.report.classify:tour_section",
     "nlpdive.report.embeddings:tour_section",
+    "nlpdive.report.generate:tour_section",
 ]
 
 

@@ -10,8 +10,9 @@ from nlpdive.errors import InputError
 TASKS = {
     "classify": "nlpdive.tasks.classify:Classifier",
     "embeddings": "nlpdive.tasks.embeddings:WordEmbeddings",
+    "lm": "nlpdive.tasks.lm:LanguageModel",
 }
-PLANNED = ("lm", "translate", "finetune-lm", "finetune-classify")  # saved by later versions of nlpdive
+PLANNED = ("translate", "finetune-lm", "finetune-classify")  # saved by later versions of nlpdive
 
 
 def task_class(name, where=None):

@@ -9,14 +9,26 @@ from nlpdive.options import check_options, option
 class TrainConfig:
     # data and length
     epochs: int = option(3, "passes over the training data", min=1)
+    time_budget: float | None = option(None, "stop cleanly after SECONDS of training (evaluations included), keeping "
+                                       "the best checkpoint; the learning-rate schedule is planned to end there "
+                                       "(--epochs still caps the run)", min=0, exclusive=True, metavar="SECONDS",
+                                       default_help="none")
+    max_steps: int | None = option(None, "stop after N optimizer steps (the schedule ends there; --epochs still "
+                                   "caps the run)", min=1, metavar="N", default_help="the epochs'")
     batch_size: int = option(32, "examples per optimizer step (global, across processes and accumulation)", min=1)
     num_workers: int = option(0, "data-loading worker processes", min=0, metavar="N")
     # optimizer and schedule
     lr: float = option(1e-3, "peak learning rate", min=0, exclusive=True, max=10.0)
-    optimizer: str = option("adamw", "optimizer", choices=("adamw", "sgd"))
+    optimizer: str = option("adamw", "optimizer (muon: Muon for hidden matrices, AdamW for the rest)",
+                            choices=("adamw", "sgd", "muon"))
+    muon_lr: float = option(0.02, "Muon's learning rate (--optimizer muon)", min=0, exclusive=True, max=10.0)
     weight_decay: float = option(0.01, "weight decay on weight matrices (AdamW/SGD)", min=0, metavar="F")
     momentum: float = option(0.9, "SGD momentum", min=0, below=1, metavar="F")
     schedule: str = option("constant", "learning-rate schedule after warm-up", choices=("constant", "linear", "cosine"))
+    final_lr: float = option(0.0, "where linear and cosine schedules end, as a fraction of --lr", min=0, max=1,
+                             metavar="F")
+    beta2: float = option(0.999, "AdamW's second-moment decay (0.99 suits small models and batches)", min=0,
+                          below=1, metavar="B")
     warmup: float = option(0.0, "warm-up: a fraction of all steps (< 1) or a step count", min=0, metavar="W")
     clip: float | None = option(1.0, "clip the gradient norm (0: no clipping)", min=0, metavar="NORM")
     accum: int = option(1, "accumulate gradients over N micro-batches per optimizer step", min=1, metavar="N")

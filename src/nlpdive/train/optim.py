@@ -14,29 +14,45 @@ def param_groups_for(model, weight_decay):
 def build_optimizer(model, cfg, param_groups=None):
     import torch
 
+    if cfg.optimizer == "muon":
+        from nlpdive.train.muon import MuonAdamW, muon_groups
+
+        return MuonAdamW(muon_groups(model, cfg.weight_decay), lr=cfg.lr, muon_lr=cfg.muon_lr, betas=(0.9, cfg.beta2))
     groups = param_groups if param_groups is not None else param_groups_for(model, cfg.weight_decay)
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    return torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, cfg.beta2))
 
 
-def lr_factor(step, total, warmup, schedule):
-    """Multiplier of the peak learning rate at optimizer step `step` (0-based) of `total`."""
+def lr_factor(step, total, warmup, schedule, final=0.0):
+    """Multiplier of the peak learning rate at optimizer step `step` (0-based) of `total`; linear and cosine
+    schedules end at `final`."""
     if step < warmup:
         return (step + 1) / (warmup + 1)
-    progress = (step - warmup) / max(1, total - warmup)
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
     if schedule == "linear":
-        return max(0.0, 1.0 - progress)
+        return final + (1.0 - final) * (1.0 - progress)
     if schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+        return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * progress))
     return 1.0
 
 
-def build_scheduler(optimizer, cfg, total_steps):
-    from functools import partial
+class Plan:
+    """The steps a run plans to take: fixed by the epochs, or re-planned from the measured speed under a time
+    budget; the schedule reads it at every step. Plain attributes only: LambdaLR saves them in its state_dict, so
+    a resumed run keeps its plan."""
 
+    def __init__(self, cfg, total_steps):
+        self.total, self.warmup, self.schedule = int(total_steps), float(cfg.warmup), cfg.schedule
+        self.final = float(cfg.final_lr)
+
+    def __call__(self, step):
+        warmup = int(self.warmup * self.total) if self.warmup < 1 else int(self.warmup)
+        return lr_factor(step, self.total, warmup, self.schedule, self.final)
+
+
+def build_scheduler(optimizer, cfg, total_steps):
+    """A LambdaLR over a Plan (scheduler.lr_lambdas[0]) of `total_steps`."""
     import torch
 
-    warmup = cfg.warmup_steps(total_steps)
-    factor = partial(lr_factor, total=total_steps, warmup=warmup, schedule=cfg.schedule)
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, Plan(cfg, total_steps))

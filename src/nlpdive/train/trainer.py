@@ -8,6 +8,10 @@ batch (`batch_size // (accum * world_size)`), DDP averages the gradients. Batche
 `evaluate_fn` already on `trainer.device`. After each optimizer step the Trainer may log (metrics.jsonl),
 evaluate (every `eval_every` steps) and checkpoint (every `checkpoint_every` steps); it always evaluates and
 checkpoints at the end of an epoch. Only rank 0 writes files.
+
+Under a time budget (`time_budget` seconds) the Trainer measures its speed and plans the number of steps the
+budget buys (the learning-rate schedule ends there), re-plans after each evaluation, and at the planned step or
+when the time is spent evaluates, checkpoints and stops; a resumed run counts the time already spent.
 """
 import contextlib
 import math
@@ -20,6 +24,7 @@ from nlpdive.errors import InputError
 from nlpdive.train import checkpoint
 from nlpdive.train.config import TrainConfig
 from nlpdive.train.distributed import barrier, dist_info, init_distributed, seed_everything, select_device
+from nlpdive.train.budget import TimeBudget
 from nlpdive.train.records import MetricsLog
 from nlpdive.train.optim import build_optimizer, build_scheduler
 
@@ -33,6 +38,7 @@ class FitResult:
     steps: int           # optimizer steps taken in the whole run
     stopped_early: bool = False
     steps_per_epoch: int = 1
+    out_of_time: bool = False  # stopped by the time budget
 
 
 @dataclass
@@ -46,6 +52,7 @@ class RunState:
     bad_evals: int = 0          # evaluations since the best one
     loss_sum: float = 0.0       # train loss (sum over micro-batches) since the last evaluation ...
     loss_n: int = 0             # ... and the number of micro-batches
+    elapsed: float = 0.0        # seconds of training up to this checkpoint (the time budget counts them)
 
 
 def default_batch_sampler(dataset, batch_size, epoch_seed, rank, world):
@@ -157,13 +164,17 @@ class Trainer:
         self._micro = self._micro_batch()
         steps_per_epoch = math.ceil(len(self._epoch_batches(0)) / cfg.accum)
         self.optimizer = build_optimizer(self.model, cfg, param_groups)
-        self.scheduler = build_scheduler(self.optimizer, cfg, cfg.epochs * steps_per_epoch)
+        cap = min(cfg.epochs * steps_per_epoch, cfg.max_steps or math.inf)  # the steps the run may take
+        self.scheduler = build_scheduler(self.optimizer, cfg, cap)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=cfg.precision == "fp16")
         self._net = self._wrap()
         self._valid = self._valid_loader(valid_data, collate_fn)
         self._evaluate_fn = evaluate_fn or self._mean_loss
         self._best_weights = None
         self._start()
+        self._budget = TimeBudget(cfg.time_budget, self.scheduler.lr_lambdas[0], cap,
+                                  steps_per_epoch, cfg.eval_every, spent=self.state.elapsed, step=self.state.step)
+        self._out_of_time = False
         self._log = MetricsLog(self.out_dir if self.is_main else None,
                                resume_step=self.state.step if self.resume else None)
         self._pending, self._log_mark = torch.zeros((), device=self.device), (0.0, 0)
@@ -179,7 +190,7 @@ class Trainer:
             self.model.load_state_dict(self._best_weights)
         barrier(self.dist)
         best = self.state.best if self._best_weights is not None else (self.state.history or [None])[-1]
-        return FitResult(self.state.history, best, self.state.step, stopped, steps_per_epoch)
+        return FitResult(self.state.history, best, self.state.step, stopped, steps_per_epoch, self._out_of_time)
 
     def _start(self):
         """Fresh state and seeds, or the last checkpoint's state, weights and RNG states."""
@@ -230,7 +241,13 @@ class Trainer:
         state.epoch, state.batch = state.epoch + 1, 0
         stop = self._evaluate()
         self._checkpoint()
-        return stop
+        return stop or self._time_is_up()
+
+    def _time_is_up(self):
+        """The planned steps are done (--max-steps, or what the time budget buys) or the time is spent."""
+        up = self._budget.up(self.state.step)
+        self._out_of_time = up and bool(self.cfg.time_budget)
+        return up
 
     def _micro_step(self, batch, accumulating, group_size):
         sync = self._net.no_sync() if accumulating and self.dist.distributed else contextlib.nullcontext()
@@ -261,6 +278,10 @@ class Trainer:
             self._log_train(bar, write=step % cfg.log_every == 0)
         if epoch_end:  # the epoch's end evaluates and checkpoints anyway
             return False
+        if self._time_is_up():
+            self._evaluate()
+            self._checkpoint()
+            return True
         stop = bool(cfg.eval_every) and step % cfg.eval_every == 0 and self._evaluate()
         if stop or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0):
             self._checkpoint()
@@ -319,6 +340,7 @@ class Trainer:
         """Record train loss since the last evaluation + validation metrics; returns True to stop early."""
         import torch
 
+        started = time.perf_counter()
         self._flush()
         state = self.state
         record = {"step": state.step, "epoch": state.epoch, "train_loss": state.loss_sum / max(1, state.loss_n)}
@@ -331,7 +353,9 @@ class Trainer:
             self.model.train()
         state.history.append(record)
         self._log.log({"kind": "eval", **record})
-        return self._track(record)
+        stop = self._track(record)
+        self._budget.evaluated(time.perf_counter() - started)
+        return stop
 
     def _track(self, record):
         cfg, state = self.cfg, self.state
@@ -358,6 +382,7 @@ class Trainer:
         self._check_weights()
         if not (self.is_main and self.out_dir):
             return
+        self.state.elapsed = self._budget.elapsed()
         saved = {"run": asdict(self.state), "scheduler": self.scheduler.state_dict(),
                  "scaler": self.scaler.state_dict(), "config": asdict(self.cfg)}
         checkpoint.save(self.out_dir / "checkpoints", self.state.step, self.model, self.optimizer, saved,
