@@ -111,7 +111,7 @@ def full_split_loss(logits_fn, ids, block, batch=64):
         for s in range(0, n, batch):
             starts = torch.arange(s, min(n, s + batch)) * block
             w = ids[starts[:, None] + torch.arange(block + 1)]
-            x, y = w[:, :-1], w[:, 1:]
+            x, y = w[:, :-1], w[:, 1:].contiguous()
             total += F.cross_entropy(logits_fn(x, y).flatten(0, 1), y.flatten(), reduction="sum").item()
             count += y.numel()
     return total / count
@@ -138,36 +138,41 @@ def _batch(run):
 
 
 def sampling(run_dir, new_tokens=512):
-    import torch
-
+    """Batch-1 sampling speed: the trained default GPT (block 64: its cache refills every 32 tokens), the same shape
+    with a 512-token context (the KV cache against recomputing the context, at 512 new tokens), a char-GRU of the
+    default size. Speed does not depend on the weights, so the last two are untrained."""
     import nlpdive
     from nlpdive.models.charrnn import CharRNN, CharRNNConfig
+    from nlpdive.models.gpt import GPT, GPTConfig
     from nlpdive.tasks.lm.model import LanguageModel
 
     lm = nlpdive.load(run_dir)
-    rows = {}
-    for cache in (True, False):
-        lm.generate("\n", max_tokens=8, cache=cache, seed=0)  # warm-up
+    vocab = lm.tokens.vocab_size
+    long = LanguageModel(GPT(GPTConfig(vocab_size=vocab, block_size=new_tokens + 1, positions="learned")), "GPT", {},
+                         lm.tokens)
+    gru = LanguageModel(CharRNN(CharRNNConfig(vocab_size=vocab)), "CharRNN", {}, lm.tokens)
+
+    def rate(model, tokens, **kw):
+        model.generate("\n", max_tokens=16, seed=0, **kw)  # warm-up
         start = time.perf_counter()
-        s = lm.generate("\n", max_tokens=new_tokens, temperature=1.0, cache=cache, seed=0)[0]
-        rows["gpt_cache" if cache else "gpt_no_cache"] = s["tokens"] / (time.perf_counter() - start)
-    rnn = CharRNN(CharRNNConfig(vocab_size=lm.tokens.vocab_size))
-    gru = LanguageModel(rnn, "CharRNN", {}, lm.tokens)
-    gru.generate("\n", max_tokens=8, seed=0)
-    start = time.perf_counter()
-    s = gru.generate("\n", max_tokens=2000, temperature=1.0, seed=0)[0]
-    rows["char_gru_chars"] = s["tokens"] / (time.perf_counter() - start)
-    return rows
+        s = model.generate("\n", max_tokens=tokens, temperature=1.0, seed=0, **kw)[0]
+        return s["tokens"] / (time.perf_counter() - start)
+
+    return {"gpt_cache": rate(lm, new_tokens), "gpt_no_cache": rate(lm, new_tokens, cache=False),
+            "gpt512_cache": rate(long, new_tokens), "gpt512_no_cache": rate(long, new_tokens, cache=False),
+            "char_gru_chars": rate(gru, 2000)}
 
 
 def scale(out, megabytes=200):
     from nlpdive.tasks.lm.tokens import CharTokens, tokenize_files
 
-    src = (SHARED / "wikitext2" / "wiki.train.tokens")
+    import gzip
+
+    src = SHARED / "wikitext2" / "wiki.train.tokens.gz"
     if not src.exists():
         return {"skipped": f"{src} not found"}
     big = out / "big.txt"
-    piece = src.read_text(encoding="utf-8")
+    piece = gzip.open(src, "rt", encoding="utf-8").read()
     with open(big, "w", encoding="utf-8") as f:
         for _ in range(math.ceil(megabytes * 1e6 / len(piece.encode()))):
             f.write(piece)
@@ -232,8 +237,10 @@ def print_table(result):
         print(f"(nanoGPT's own estimate of its validation loss, 200 random batches: {peer['nanogpt_estimate']:.4f})")
     if "sampling" in result:
         s = result["sampling"]
-        print(f"sampling, batch 1: GPT {s['gpt_cache']:,.0f} tokens/s with the KV cache, {s['gpt_no_cache']:,.0f} "
-              f"without ({s['gpt_cache'] / s['gpt_no_cache']:.1f}x); char-GRU {s['char_gru_chars']:,.0f} chars/s")
+        print(f"sampling, batch 1, {'512'} new tokens: default GPT (block 64) {s['gpt_cache']:,.0f} tokens/s with the "
+              f"KV cache, {s['gpt_no_cache']:,.0f} without; same shape, block 513: {s['gpt512_cache']:,.0f} with, "
+              f"{s['gpt512_no_cache']:,.0f} without ({s['gpt512_cache'] / s['gpt512_no_cache']:.1f}x); "
+              f"char-GRU {s['char_gru_chars']:,.0f} chars/s")
     if "scale" in result and "skipped" not in result["scale"]:
         s = result["scale"]
         print(f"scale: {s['megabytes']:.0f} MB tokenised at {s['tokenise_mb_per_s']:.1f} MB/s; training peak "

@@ -51,8 +51,10 @@ def train_settings(args):
     from nlpdive.tasks.lm.config import DEFAULT_BUDGET, LMConfig, train_defaults
     from nlpdive.train import TrainConfig
 
+    from nlpdive.train import select_device
+
     settings = LMConfig(**given_options(LMConfig, args))
-    defaults = train_defaults(settings)
+    defaults = train_defaults(settings, select_device(args.device or "auto").type)
     if args.epochs is None and args.time_budget is None:
         defaults["time_budget"] = DEFAULT_BUDGET
     elif args.epochs is not None and args.time_budget is None:
@@ -81,7 +83,7 @@ def train(args, out):
     text = (f"saved {lm.model_class} ({sum(p.numel() for p in lm.model.parameters()):,} parameters, "
             f"{lm.tokens.vocab_size} tokens) to {args.out} after {m['steps']} steps{why} in {m['train_seconds']} s\n"
             f"validation: loss {m['loss']:.4f}, perplexity {m['perplexity']:.2f}{bpc}\n"
-            f"try: nlpdive generate {args.out} --prompt \"ROMEO:\"")
+            f"try: nlpdive generate {args.out} --max-tokens 300   (--prompt TEXT to continue a text)")
     out.emit({"out": args.out, "model": lm.model_class, "model_config": lm.model_cfg, **m}, text)
 
 
@@ -97,6 +99,7 @@ def generate(args, out):
     model = nlpdive.load(args.model)
     fn = model.verb("generate", where=args.model)
     many = options.get("num_samples", 1) > 1
+    model.prompt_ids(args.prompt)  # a prompt the model cannot read fails before anything is printed
     if not args.json and not many:  # one sample: streamed as it comes
         sys.stdout.write(args.prompt)
         samples = fn(args.prompt, on_text=lambda i, piece: (sys.stdout.write(piece), sys.stdout.flush()), **options)

@@ -49,8 +49,8 @@ class Windows:
         self.ids, self.block_size = ids, block_size
         self.span = len(ids) - block_size  # offsets 0 .. span - 1 fit a whole window
 
-    def __len__(self):  # non-overlapping windows: an epoch sees every id about once
-        return max(0, self.span) // self.block_size
+    def __len__(self):  # non-overlapping windows: an epoch sees every id about once (one when only one fits)
+        return max(0, self.span) // self.block_size or int(self.span > 0)
 
     def __getitem__(self, offset):
         return self.__getitems__([offset])[0]
@@ -72,7 +72,8 @@ def random_windows(windows, batch_size, epoch_seed, rank, world):
     shuffles it, so every id is seen once per epoch, in fresh contexts. Ranks take interleaved batches."""
     rng = np.random.default_rng(epoch_seed)
     n = len(windows)
-    shift = int(rng.integers(0, max(1, min(windows.block_size, windows.span - n * windows.block_size + 1))))
+    # the grid's last offset, shift + (n - 1) * block, must stay below span: any shift under a block (or span) fits
+    shift = int(rng.integers(0, max(1, min(windows.block_size, windows.span - (n - 1) * windows.block_size))))
     offsets = shift + windows.block_size * rng.permutation(n)
     per_step = batch_size * world
     return [offsets[i + rank * batch_size: i + (rank + 1) * batch_size]
@@ -97,6 +98,9 @@ def stateful_windows(windows, batch_size, epoch_seed, rank, world):
 class Blocks(Windows):
     """The non-overlapping windows in order, item i at offset i * block_size: validation data, whose loss then
     covers the whole split (all but its last partial window)."""
+
+    def __len__(self):  # every window that fits, at offsets 0, block, 2 * block, ...
+        return max(0, self.span + self.block_size - 1) // self.block_size
 
     def __getitems__(self, indices):
         return super().__getitems__(np.asarray(indices, dtype=np.int64) * self.block_size)

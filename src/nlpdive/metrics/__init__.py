@@ -1,5 +1,6 @@
 """Metrics, one home for every task: classification (accuracy, P/R/F1, confusion matrix; multi-label micro/macro
-F1, subset accuracy, Hamming loss) and their plots. Language-model perplexity and translation BLEU/chrF join here.
+F1, subset accuracy, Hamming loss) and their plots; language models (language.py: loss, perplexity, bits per
+character). Translation BLEU/chrF join here.
 
     from nlpdive.metrics import classification_metrics, multilabel_metrics, plot_confusion
 """

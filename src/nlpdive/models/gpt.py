@@ -88,7 +88,9 @@ class CausalSelfAttention(nn.Module):
                 assert T == 1, "after the prompt, feed the cache one token at a time"
         y = F.scaled_dot_product_attention(q, k, v, is_causal=causal,
                                            dropout_p=self.dropout if self.training else 0.0)
-        return self.drop(self.proj(y.transpose(1, 2).reshape(B, T, C)))
+        y = self.proj(y.transpose(1, 2).reshape(B, T, C))
+        return self.drop(y) if self.dropout else y  # (no module call at all when there is no dropout: sampling
+                                                    # one token costs a few dozen calls, each one counts)
 
 
 class MLP(nn.Module):
@@ -99,7 +101,8 @@ class MLP(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x):
-        return self.drop(self.proj(F.gelu(self.fc(x))))
+        y = self.proj(F.gelu(self.fc(x)))
+        return self.drop(y) if self.drop.p else y
 
 
 class Block(nn.Module):
@@ -161,7 +164,8 @@ class GPT(nn.Module):
             x = x + self.pos(torch.arange(start, start + T, device=idx.device))
         else:
             rope = self.rope_cos[start:start + T], self.rope_sin[start:start + T]
-        x = self.drop(x)
+        if self.config.dropout:
+            x = self.drop(x)
         for i, block in enumerate(self.blocks):
             x = block(x, rope, cache, i)
         if cache is not None:

@@ -9,7 +9,7 @@
 
 The verbs, with the signature each task that serves one gives it:
     predict(texts, batch_size=..., **options) -> [{"label" | "labels", "probabilities"}]
-    generate(prompt, max_tokens=..., ...) -> str            (language models)
+    generate(prompt, max_tokens=..., on_text=None, ...) -> [{"text", "tokens", "finish_reason"}] (language models)
     translate(texts, beam=..., ...) -> [{"translation", ...}] (translation models)
     similar(word, topn=10) -> [(word, cosine)]               (word vectors)
     analogy(a, b, c, topn=1) -> [(word, cosine)]             (word vectors)

@@ -1,11 +1,11 @@
 """The LanguageModel task object: a GPT or CharRNN + its tokens, on the task contract (tasks/base.py). It serves
 `generate` (decode/: sampling with the model's KV cache or recurrent state) and evaluates loss, perplexity and
 bits per character on a text file."""
-import math
 from dataclasses import asdict
 from pathlib import Path
 
 from nlpdive.errors import InputError
+from nlpdive.metrics.language import lm_metrics
 from nlpdive.tasks.base import Task
 from nlpdive.tasks.lm.tokens import load_tokens, save_tokens
 
@@ -17,7 +17,8 @@ class LanguageModel(Task):
     verbs = ("generate",)
 
     def __init__(self, model, model_class, model_cfg, tokens, metrics=None, settings=None):
-        self.model, self.model_class, self.model_cfg = model.eval(), model_class, model_cfg
+        # for sampling and scoring only: parameters without gradients skip autograd's bookkeeping on every op
+        self.model, self.model_class, self.model_cfg = model.eval().requires_grad_(False), model_class, model_cfg
         self.tokens, self.metrics, self.settings = tokens, metrics, settings
         self.train_result = None
 
@@ -66,7 +67,7 @@ class LanguageModel(Task):
         return ids
 
     # -- evaluation
-    def score_ids(self, ids, chars=None, batch_size=64):
+    def score_ids(self, ids, chars=None, batch_size=64, where=None):
         """Loss (nats per token) over the non-overlapping windows of `ids` (every token predicted from the ones
         before it in its window), perplexity, bits per token and, given the text's length, bits per character."""
         import torch
@@ -77,7 +78,7 @@ class LanguageModel(Task):
         blocks = Blocks(ids, self.block_size)
         if len(blocks) == 0:
             raise InputError(f"the text has {len(ids)} tokens; evaluating needs at least {self.block_size + 1}",
-                             hint="give a longer file")
+                             path=where, hint="give a longer file")
         device = next(self.model.parameters()).device
         total, n = 0.0, 0
         with torch.inference_mode():
@@ -93,7 +94,7 @@ class LanguageModel(Task):
         from nlpdive.tasks.lm.tokens import encode_file
 
         ids, chars = encode_file(self.tokens, path, encoding)
-        metrics = {"data": str(path), **self.score_ids(ids, chars)}
+        metrics = {"data": str(path), **self.score_ids(ids, chars, where=path)}
         if out_dir is not None:
             from nlpdive.artifacts import write_metrics
 
@@ -133,19 +134,10 @@ class LanguageModel(Task):
         return cls(model, model_class, model_cfg, tokens, metrics)
 
 
-def lm_metrics(total_nats, tokens, chars=None):
-    loss = total_nats / max(1, tokens)
-    m = {"loss": loss, "perplexity": math.exp(min(loss, 700.0)), "bits_per_token": loss / math.log(2),
-         "tokens": int(tokens)}
-    if chars:
-        m["bits_per_char"] = total_nats / math.log(2) / chars
-        m["characters"] = int(round(chars))
-    return m
-
-
 class GPTStep:
     """decode/'s step function for a GPT: the KV cache, refilled with the last half block when the context is
-    full; with cache=False, the whole (cropped) context is recomputed each step."""
+    full. With cache=False the same context (the tokens since the last refill) is recomputed each step: the
+    cache's reference, token for token."""
 
     def __init__(self, model, cache=True):
         self.model, self.use_cache, self.block = model, cache, model.config.block_size
@@ -154,17 +146,19 @@ class GPTStep:
         import torch
 
         if state is None:
-            state = {"ids": ids, "kv": None}
+            state = {"ids": ids, "kv": None, "start": max(0, ids.size(1) - self.block)}
         else:
             state["ids"] = torch.cat([state["ids"], ids], dim=1)
         context = state["ids"]
+        refill = context.size(1) - state["start"] > self.block
+        if refill:  # the context is full: keep its last half block
+            state["start"] = context.size(1) - self.block // 2
         kv = state["kv"]
         if not self.use_cache:
-            logits, _ = self.model(context[:, -self.block:])
-        elif kv is None or kv.length + ids.size(1) > self.block:  # (re)fill the cache from the context
-            keep = context[:, -(self.block if kv is None else self.block // 2):]
+            logits, _ = self.model(context[:, state["start"]:])
+        elif kv is None or refill:  # (re)fill the cache from the context
             kv = self.model.new_cache(context.size(0))
-            logits, kv = self.model(keep, kv)
+            logits, kv = self.model(context[:, state["start"]:], kv)
         else:
             logits, kv = self.model(ids, kv)
         state["kv"] = kv

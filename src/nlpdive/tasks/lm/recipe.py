@@ -28,18 +28,25 @@ def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg
     from torch.nn import functional as F
 
     from nlpdive.data.stream import Blocks, Windows, collate, random_windows, stateful_windows
-    from nlpdive.models.registry import build_model
-    from nlpdive.tasks.lm.model import LanguageModel, lm_metrics
-    from nlpdive.train import TrainConfig, Trainer, dist_info
+    from nlpdive.models.registry import build_model, config_class
+    from nlpdive.metrics.language import lm_metrics
+    from nlpdive.tasks.lm.model import LanguageModel
+    from nlpdive.train import TrainConfig, Trainer, dist_info, select_device
 
     settings = settings or LMConfig()
-    train_cfg = train_cfg or TrainConfig(**train_defaults(settings))
+    train_cfg = train_cfg or TrainConfig(**train_defaults(settings, select_device("auto").type))
     data = [data] if isinstance(data, (str, Path)) else list(data)
     start = time.perf_counter()
     tokens, streams = tokenize(data, valid, settings, out_dir, encoding, valid_split)                      # 1.-2.
     train_ids, valid_ids, valid_chars = streams
-    model_class, model_cfg = model_options(settings, tokens.vocab_size)                            # 4.
+    device = select_device(train_cfg.device, dist_info().local_rank).type
+    model_class, model_cfg = model_options(settings, tokens.vocab_size, device)                    # 4.
     torch.manual_seed(train_cfg.seed)
+    try:
+        config_class(model_class)(**model_cfg)  # the options' own checks, named by flag (not config.json)
+    except ValueError as e:
+        raise InputError(f"--n-embd/--heads: {e}", hint="give an --n-embd that --heads divides (an even head "
+                         "size for rotary positions)") from None
     model = build_model(model_class, model_cfg)
     block = model.config.block_size
     for ids, what in ((train_ids, "the training text"), (valid_ids, "the validation text")):
@@ -120,7 +127,7 @@ def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID
     if cached is not None:
         tokens, info = cached
     else:
-        tokens = build_tokens(settings.tokenizer, data + ([valid] if valid else []), encoding)
+        tokens = build_tokens(settings.tokenizer, data + ([valid] if valid else []), encoding, documents=len(data))
         if folder is None:
             import tempfile
 

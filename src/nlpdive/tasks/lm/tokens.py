@@ -46,14 +46,16 @@ class CharTokens:
             self._table[ord(c)] = self.stoi[c]
 
     @classmethod
-    def build(cls, paths, encoding="utf-8"):
+    def build(cls, paths, encoding="utf-8", documents=None):
+        """The characters of `paths`; an end token when the training text has several `documents` (default: one
+        per path)."""
         counts = np.zeros(0x110000, dtype=np.int64)
         for path in paths:
             for text in read_chunks(path, encoding):
                 counts += np.bincount(_codepoints(text), minlength=0x110000)
         itos = [chr(c) for c in np.flatnonzero(counts)]
         end_id = None
-        if len(paths) > 1:
+        if (len(paths) if documents is None else documents) > 1:
             end_id = len(itos)
             itos.append(END)
         return cls(itos, end_id)
@@ -137,10 +139,11 @@ def tokens_from_dict(d, where=None):
                      hint="re-train the model")
 
 
-def build_tokens(name, paths, encoding="utf-8"):
-    """The tokens of `--tokenizer NAME` ("char", a tokenizer.json, a GPT-2 folder) for the files `paths`."""
+def build_tokens(name, paths, encoding="utf-8", documents=None):
+    """The tokens of `--tokenizer NAME` ("char", a tokenizer.json, a GPT-2 folder) for the files `paths` (of which
+    `documents` are training documents; default: all)."""
     if name == "char":
-        return CharTokens.build(paths, encoding)
+        return CharTokens.build(paths, encoding, documents)
     return SubwordTokens.build(name)
 
 
