@@ -8,14 +8,14 @@ from nlpdive.errors import InputError
 
 def register(cli):
     from nlpdive.options import add_options
-    from nlpdive.tasks.lm.config import DEFAULT_BUDGET, TRAIN_DEFAULTS, VALID_SPLIT, LMConfig
+    from nlpdive.tasks.lm.config import DEFAULT_BUDGET, TRAIN_DEFAULTS, VALID_MAX_TOKENS, VALID_SPLIT, LMConfig
 
     p = cli.add(cli.train, "lm", help="a text generator (char-RNN or a small GPT) from your text files",
                 description="Train a language model on text files (each file a document). Without --valid the "
-                            f"last {VALID_SPLIT:.0%} of the text validates. Without --time-budget or --epochs it "
-                            f"trains for {DEFAULT_BUDGET:.0f} seconds, its learning-rate schedule planned to end "
-                            "there; the best validated weights are saved in --out (default runs/lm). Then: "
-                            "nlpdive generate DIR --prompt TEXT.")
+                            f"last {VALID_SPLIT:.0%} of the text (at most {VALID_MAX_TOKENS:,} tokens) validates. "
+                            f"Without --time-budget or --epochs it trains for {DEFAULT_BUDGET:.0f} seconds, its "
+                            "learning-rate schedule planned to end there; the best validated weights are saved in "
+                            "--out (default runs/lm). Then: nlpdive generate DIR --prompt TEXT.")
     p.add_argument("--data", required=True, nargs="+", metavar="FILE", help="text files (.gz works)")
     p.add_argument("--encoding", metavar="E", help="file encoding (default utf-8)")
     add_options(p, LMConfig, only=("model", "tokenizer", "block_size"))
@@ -49,9 +49,7 @@ def train_settings(args):
     """(LMConfig, TrainConfig) from the flags: the recipe's defaults for the model, then what was given."""
     from nlpdive.options import given_options
     from nlpdive.tasks.lm.config import DEFAULT_BUDGET, LMConfig, train_defaults
-    from nlpdive.train import TrainConfig
-
-    from nlpdive.train import select_device
+    from nlpdive.train import TrainConfig, select_device
 
     settings = LMConfig(**given_options(LMConfig, args))
     defaults = train_defaults(settings, select_device(args.device or "auto").type)
@@ -94,7 +92,7 @@ def generate(args, out):
 
     options = given_options(SamplingConfig, args)
     if args.stop:
-        options["stop"] = tuple(s.encode().decode("unicode_escape") if "\\" in s else s for s in args.stop)
+        options["stop"] = tuple(_unescape(s) for s in args.stop)
     SamplingConfig(**options)  # bad flags fail before the model loads
     model = nlpdive.load(args.model)
     fn = model.verb("generate", where=args.model)
@@ -102,10 +100,17 @@ def generate(args, out):
     model.prompt_ids(args.prompt)  # a prompt the model cannot read fails before anything is printed
     if not args.json and not many:  # one sample: streamed as it comes
         sys.stdout.write(args.prompt)
-        samples = fn(args.prompt, on_text=lambda i, piece: (sys.stdout.write(piece), sys.stdout.flush()), **options)
+        fn(args.prompt, on_text=lambda i, piece: (sys.stdout.write(piece), sys.stdout.flush()), **options)
         sys.stdout.write("\n")
         return
     samples = fn(args.prompt, **options)
     for i, s in enumerate(samples):
         out.emit({"prompt": args.prompt, "sample": i, **s},
                  (f"--- sample {i + 1}\n" if many else "") + args.prompt + s["text"])
+
+
+def _unescape(text):
+    """--stop "\\n\\n" as typed in a shell: \\n, \\t and \\\\ become a newline, a tab and a backslash."""
+    import re
+
+    return re.sub(r"\\([nt\\])", lambda m: {"n": "\n", "t": "\t", "\\": "\\"}[m.group(1)], text)

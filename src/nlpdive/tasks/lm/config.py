@@ -9,7 +9,9 @@ from nlpdive.options import check_options, option
 
 MODELS = ("auto", "gpt", "char-gru", "char-lstm", "char-rnn")
 CELLS = {"char-gru": "gru", "char-lstm": "lstm", "char-rnn": "rnn"}
-VALID_SPLIT = 0.1  # without --valid: the last 10% of the tokens (nanoGPT's split of Tiny Shakespeare)
+VALID_SPLIT = 0.1  # without --valid: the last 10% of the tokens (nanoGPT's split of Tiny Shakespeare) ...
+VALID_MAX_TOKENS = 1_000_000  # ... at most this many: every evaluation scores the whole split (a 200 MB corpus's
+                              # 10% would take ~10 minutes per evaluation on 2 CPU cores)
 DEFAULT_BUDGET = 120.0  # seconds, when neither --time-budget nor --epochs is given
 
 # The recipe's TrainConfig defaults (a flag or --config value wins): what won benchmarks/lm.py

@@ -71,7 +71,6 @@ class LanguageModel(Task):
         """Loss (nats per token) over the non-overlapping windows of `ids` (every token predicted from the ones
         before it in its window), perplexity, bits per token and, given the text's length, bits per character."""
         import torch
-        from torch.nn import functional as F
 
         from nlpdive.data.stream import Blocks
 
@@ -80,13 +79,10 @@ class LanguageModel(Task):
             raise InputError(f"the text has {len(ids)} tokens; evaluating needs at least {self.block_size + 1}",
                              path=where, hint="give a longer file")
         device = next(self.model.parameters()).device
-        total, n = 0.0, 0
+        batches = (blocks.__getitems__(range(i, min(len(blocks), i + batch_size))).to(device)
+                   for i in range(0, len(blocks), batch_size))
         with torch.inference_mode():
-            for start in range(0, len(blocks), batch_size):
-                w = blocks.__getitems__(range(start, min(len(blocks), start + batch_size))).to(device)
-                logits, _ = self.model(w[:, :-1])
-                total += F.cross_entropy(logits.flatten(0, 1).float(), w[:, 1:].flatten(), reduction="sum").item()
-                n += w[:, 1:].numel()
+            total, n = summed_loss(self.model, batches)
         return lm_metrics(total, n, None if chars is None else chars * n / len(ids))
 
     def evaluate(self, path, out_dir=None, encoding="utf-8", **_reader):
@@ -132,6 +128,18 @@ class LanguageModel(Task):
                                  f"{model_cfg['vocab_size']}")
         metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else None
         return cls(model, model_class, model_cfg, tokens, metrics)
+
+
+def summed_loss(model, batches):
+    """(total nats, predicted tokens) of next-token prediction over batches of windows [B, T + 1]."""
+    from torch.nn import functional as F
+
+    total, n = 0.0, 0
+    for w in batches:
+        logits, _ = model(w[:, :-1])  # [B, T, V]
+        total += F.cross_entropy(logits.flatten(0, 1).float(), w[:, 1:].flatten(), reduction="sum").item()
+        n += w[:, 1:].numel()
+    return total, n
 
 
 class GPTStep:

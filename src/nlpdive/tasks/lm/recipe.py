@@ -2,7 +2,8 @@
 
 1. tokens      char (the characters of the files) or a subword tokenizer           tasks/lm/tokens.py
 2. stream      each file tokenised once into RUN/tokens/*.bin (memory-mapped); files are documents separated
-               by an end token; without --valid the last 10% of the tokens validate (nanoGPT's split)
+               by an end token; without --valid the last 10% of the tokens validate (nanoGPT's split; at most
+               VALID_MAX_TOKENS)
 3. windows     block_size + 1 tokens; inputs window[:-1], targets window[1:]        data/stream.py
                random windows (stateless) or stateful ones for RNNs (truncated BPTT)
 4. model       GPT (models/gpt.py) or CharRNN (models/charrnn.py) from the options given
@@ -15,22 +16,21 @@ import time
 from pathlib import Path
 
 from nlpdive.errors import InputError
-from nlpdive.tasks.lm.config import VALID_SPLIT, LMConfig, model_options, train_defaults
+from nlpdive.tasks.lm.config import VALID_MAX_TOKENS, VALID_SPLIT, LMConfig, model_options, train_defaults
 
 TOKENS_DIR = "tokens"
 
 
-def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg=None, out_dir="runs/lm", resume=False, encoding="utf-8",
-          log=None):
+def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg=None, out_dir="runs/lm",
+          resume=False, encoding="utf-8"):
     """Train a language model on the text files `data` (validated on the file `valid`, or the last tokens of the
     data); saves it in `out_dir` and returns the LanguageModel."""
     import torch
-    from torch.nn import functional as F
 
     from nlpdive.data.stream import Blocks, Windows, collate, random_windows, stateful_windows
     from nlpdive.models.registry import build_model, config_class
     from nlpdive.metrics.language import lm_metrics
-    from nlpdive.tasks.lm.model import LanguageModel
+    from nlpdive.tasks.lm.model import LanguageModel, summed_loss
     from nlpdive.train import TrainConfig, Trainer, dist_info, select_device
 
     settings = settings or LMConfig()
@@ -61,11 +61,7 @@ def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg
     chars_per_token = valid_chars / len(valid_ids) if valid_chars else None
 
     def evaluate(net, loader):                                                                      # 7.
-        total, n = 0.0, 0
-        for batch in loader:
-            logits, _ = net(batch[:, :-1])
-            total += F.cross_entropy(logits.flatten(0, 1).float(), batch[:, 1:].flatten(), reduction="sum").item()
-            n += batch[:, 1:].numel()
+        total, n = summed_loss(net, loader)
         m = lm_metrics(total, n, chars_per_token and n * chars_per_token)
         return {"valid_loss": m["loss"], **{k: v for k, v in m.items() if k not in ("loss", "tokens", "characters")}}
 
@@ -146,7 +142,7 @@ def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID
         valid_ids = open_stream(folder / "valid.bin", info["valid"]["dtype"])
         valid_chars = info["valid"]["characters"]
     else:  # the last share of the tokens
-        cut = int(len(train_ids) * (1 - valid_split))
+        cut = len(train_ids) - min(int(len(train_ids) * valid_split), VALID_MAX_TOKENS)
         train_ids, valid_ids = train_ids[:cut], train_ids[cut:]
         valid_chars = info["train"]["characters"] * len(valid_ids) / max(1, info["train"]["tokens"])
     return tokens, (train_ids, valid_ids, valid_chars)

@@ -149,7 +149,8 @@ def build_tokens(name, paths, encoding="utf-8", documents=None):
 
 def tokenize_files(tokens, paths, out, encoding="utf-8", progress=None):
     """Write the id stream of `paths` (end token between documents) to the .bin file `out`; returns
-    (tokens, dtype name, characters). Characters outside a char vocabulary are an InputError naming the file and line."""
+    (tokens, dtype name, characters). Characters outside a char vocabulary are an InputError naming the file and
+    line."""
     from nlpdive.data.stream import StreamWriter, id_dtype
 
     dtype = id_dtype(tokens.vocab_size)
