@@ -9,12 +9,12 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import wait_for_checkpoint
 
 torch = pytest.importorskip("torch")
 
@@ -433,27 +433,14 @@ def test_the_gpt2_tokenizer_folder_trains_a_tiny_model(run_cli, shared_data, cor
 # -- the time budget and resuming -----------------------------------------------------------------------------------
 def test_a_time_budget_stops_the_run_and_saves_the_model(run_cli, corpus, tmp_path):
     out = tmp_path / "budget"
-    started = time.perf_counter()
     code, text, err = run_cli("train", "lm", "--data", corpus / "train.txt", "--out", out, "--time-budget", "3",
                               *SIZE, "--batch-size", "8", "--threads", "1")
-    took = time.perf_counter() - started
     assert code == 0, err
     m = json.loads((out / "metrics.json").read_text())
     assert m["out_of_time"] is True and "(time budget)" in text
     assert m["steps"] < 1000 * 11  # far from --epochs' default cap
     assert (out / "model.safetensors").is_file()
-    # 3 s of training, plus tokenising, the final evaluation and (in a fresh process) torch's one-off imports
-    assert m["train_seconds"] < 10 and took < 20, (m, took)
     assert nlpdive.load(out).generate("the", seed=0, max_tokens=5)[0]["tokens"] == 5
-
-
-def _wait_for_checkpoint(proc, ckpt_dir, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if ckpt_dir.is_dir() and any(p.name.startswith("step-") for p in ckpt_dir.iterdir()):
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"no checkpoint appeared (exit code {proc.poll()}): {proc.stderr.read()[-2000:]}")
 
 
 def test_sigkill_then_resume_matches_an_uninterrupted_run(run_cli, corpus, tmp_path):
@@ -466,7 +453,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(run_cli, corpus, tmp_p
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, str(HELPERS / "slow_lm.py"), "0.1", *args, "--out", str(killed)],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
-    _wait_for_checkpoint(proc, killed / "checkpoints")
+    wait_for_checkpoint(proc, killed / "checkpoints")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"

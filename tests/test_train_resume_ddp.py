@@ -5,10 +5,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from processes import wait_for_checkpoint
 
 HELPERS = Path(__file__).parent / "train_helpers"
 TOY = HELPERS / "toy_train.py"
@@ -28,20 +28,11 @@ def _assert_same_weights(a, b, atol):
         torch.testing.assert_close(a[k], b[k], atol=atol, rtol=0, msg=k)
 
 
-def _wait_for_checkpoint(proc, ckpt_dir, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if ckpt_dir.is_dir() and any(p.name.startswith("step-") for p in ckpt_dir.iterdir()):
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"no checkpoint appeared (exit code {proc.poll()})")
-
-
 def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
     out = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, str(TOY), str(out), "--step-sleep", "0.05", "--checkpoint-every", "4"],
                             stderr=subprocess.PIPE)
-    _wait_for_checkpoint(proc, out / "checkpoints")
+    wait_for_checkpoint(proc, out / "checkpoints")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
