@@ -21,7 +21,8 @@ class SamplingConfig:
                                        "1.2: a common choice)", min=0, exclusive=True, metavar="R")
     # option() has no repeatable (append) flags, so --stop is left to the CLI: add it by hand with
     # action="append", dest="stop" (given_options then picks it up); the help text lives here.
-    stop: tuple[str, ...] = option((), "stop when the text contains S (repeatable)", cli=False, metavar="S")
+    stop: tuple[str, ...] = option((), "stop when the text contains S (repeatable; on the command line \\n is a "
+                                  "newline, \\t a tab)", cli=False, metavar="S", default_help="none")
     num_samples: int = option(1, "samples to generate (together, in one batch)", min=1, metavar="N")
     seed: int | None = option(None, "random seed: the same seed gives the same samples", min=0,
                               default_help="a random one")
