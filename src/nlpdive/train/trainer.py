@@ -190,7 +190,8 @@ class Trainer:
             self.model.load_state_dict(self._best_weights)
         barrier(self.dist)
         best = self.state.best if self._best_weights is not None else (self.state.history or [None])[-1]
-        return FitResult(self.state.history, best, self.state.step, stopped, steps_per_epoch, self._out_of_time)
+        return FitResult(self.state.history, best, self.state.step, self._stop_now(), steps_per_epoch,
+                         self._out_of_time)  # stopped early: by --patience
 
     def _start(self):
         """Fresh state and seeds, or the last checkpoint's state, weights and RNG states."""
