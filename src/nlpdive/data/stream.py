@@ -1,9 +1,10 @@
 """One long token stream for language models: tokenised once into a compact integer array on disk (memory-mapped,
 so a corpus larger than memory trains in a fixed footprint) and cut into training windows.
 
-    ids = TokenStream.open("runs/lm/tokens/train.bin")    # np.memmap [N] of uint8/uint16/uint32
-    windows = Windows(ids, block_size=128)                 # items: offsets; a batch is [B, block + 1] int64
-    sampler = random_windows  | stateful_windows           # Trainer batch samplers (see each)
+    ids = open_stream("runs/lm/tokens/train.bin", "uint16")  # np.memmap [N] (StreamWriter wrote it)
+    windows = Windows(ids, block_size=128)                     # items: offsets; a batch is [B, block + 1] int64
+    sampler = random_windows | stateful_windows                # Trainer batch samplers (see each)
+    valid = Blocks(ids, block_size=128)                        # validation: every window in order
 
 Inputs are window[:, :-1], targets window[:, 1:]: the talk's "quick brown fox" -> "uick brown fox ".
 """

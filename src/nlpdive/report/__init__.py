@@ -53,8 +53,17 @@ class TourContext:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
         plt.close(fig)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+        return TourContext.png(buf.getvalue(), alt)
+
+    @staticmethod
+    def png(data, alt="figure"):
+        """An <img> embedding PNG bytes (or the PNG file at a path; nothing when it is missing)."""
+        if isinstance(data, (str, Path)):
+            data = Path(data).read_bytes() if Path(data).exists() else None
+        if data is None:
+            return ""
+        encoded = base64.b64encode(data).decode("ascii")
+        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
 
     @staticmethod
     def table(header, rows, caption=None):

@@ -43,7 +43,7 @@ def tour_section(ctx):
           f"{budget} seconds ({m['steps']} steps) on {m['train_tokens']:,} characters of Shakespeare reaches a "
           f"validation loss of {m['loss']:.3f} nats per character ({m['bits_per_char']:.2f} bits; a uniform guess "
           f"over its {lm.tokens.vocab_size} characters is {math.log(lm.tokens.vocab_size):.2f}).</p>"
-        + f'<img alt="loss curve" src="data:image/png;base64,{_png(out / LOSS_PLOT)}">'
+        + ctx.png(out / LOSS_PLOT, alt="loss curve")
         + "".join(f"<p>Sampled at temperature {t} (lower: safer, more repetitive; higher: more varied):</p>"
                   + ctx.code(PROMPT + text) for t, text in samples.items())
         + "<p>On your own text (a GPT is the default; <code>--model char-gru</code> for the talk's):</p>"
@@ -54,9 +54,3 @@ def tour_section(ctx):
     summary = {"valid_loss": round(m["loss"], 4), "steps": m["steps"], "samples": samples, "model_dir": str(out),
                "windows": pairs}
     return Section("Text generation: a character-level GRU", body, summary)
-
-
-def _png(path):
-    import base64
-
-    return base64.b64encode(path.read_bytes()).decode("ascii") if path.exists() else ""

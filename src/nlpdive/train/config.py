@@ -67,5 +67,7 @@ class TrainConfig:
         return cls(**values)
 
     def warmup_steps(self, total_steps):
-        return int(self.warmup * total_steps) if self.warmup < 1 else int(self.warmup)
+        from nlpdive.train.optim import warmup_steps
+
+        return warmup_steps(self.warmup, total_steps)
 

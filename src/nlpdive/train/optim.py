@@ -24,6 +24,11 @@ def build_optimizer(model, cfg, param_groups=None):
     return torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, cfg.beta2))
 
 
+def warmup_steps(warmup, total_steps):
+    """--warmup as a step count: a fraction of all steps when < 1, else the count itself."""
+    return int(warmup * total_steps) if warmup < 1 else int(warmup)
+
+
 def lr_factor(step, total, warmup, schedule, final=0.0):
     """Multiplier of the peak learning rate at optimizer step `step` (0-based) of `total`; linear and cosine
     schedules end at `final`."""
@@ -47,8 +52,7 @@ class Plan:
         self.final = float(cfg.final_lr)
 
     def __call__(self, step):
-        warmup = int(self.warmup * self.total) if self.warmup < 1 else int(self.warmup)
-        return lr_factor(step, self.total, warmup, self.schedule, self.final)
+        return lr_factor(step, self.total, warmup_steps(self.warmup, self.total), self.schedule, self.final)
 
 
 def build_scheduler(optimizer, cfg, total_steps):

@@ -37,7 +37,7 @@ def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg
     train_cfg = train_cfg or TrainConfig(**train_defaults(settings, select_device("auto").type))
     data = [data] if isinstance(data, (str, Path)) else list(data)
     start = time.perf_counter()
-    tokens, streams = tokenize(data, valid, settings, out_dir, encoding, valid_split)                      # 1.-2.
+    tokens, streams, folder = tokenize(data, valid, settings, out_dir, encoding, valid_split)       # 1.-2.
     train_ids, valid_ids, valid_chars = streams
     device = select_device(train_cfg.device, dist_info().local_rank).type
     model_class, model_cfg = model_options(settings, tokens.vocab_size, device)                    # 4.
@@ -77,11 +77,13 @@ def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg
                   "best_step": best.get("step"), "out_of_time": result.out_of_time,
                   "train_seconds": round(time.perf_counter() - start, 2)}
     lm.train_result = result
+    import shutil
+
     if dist_info().is_main and out_dir is not None:                                                 # 8.
         lm.save(out_dir)
-        import shutil
-
         shutil.rmtree(Path(out_dir) / TOKENS_DIR, ignore_errors=True)  # a cache for resuming: done with
+    elif out_dir is None:
+        shutil.rmtree(folder, ignore_errors=True)  # a temporary folder
     return lm
 
 
@@ -103,8 +105,8 @@ class NextTokenLoss:
 
 
 def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID_SPLIT):
-    """(tokens, (train ids, valid ids, valid characters)): each file tokenised once into out_dir/tokens/*.bin
-    (a resumed run reads them again), memory-mapped."""
+    """(tokens, (train ids, valid ids, valid characters), folder): each file tokenised once into
+    out_dir/tokens/*.bin (a resumed run reads them again; without out_dir a temporary folder), memory-mapped."""
     from nlpdive.atomic import write_json
     from nlpdive.data.stream import open_stream
     from nlpdive.tasks.lm.tokens import build_tokens, save_tokens, tokenize_files
@@ -145,7 +147,7 @@ def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID
         cut = len(train_ids) - min(int(len(train_ids) * valid_split), VALID_MAX_TOKENS)
         train_ids, valid_ids = train_ids[:cut], train_ids[cut:]
         valid_chars = info["train"]["characters"] * len(valid_ids) / max(1, info["train"]["tokens"])
-    return tokens, (train_ids, valid_ids, valid_chars)
+    return tokens, (train_ids, valid_ids, valid_chars), folder
 
 
 def _manifest(data, valid, settings, encoding):

@@ -106,7 +106,7 @@ class SubwordTokens:
     def encode(self, text):
         lines = text.splitlines(keepends=True)
         ids = self.tok.encode_batch(lines)
-        return np.fromiter((i for line in ids for i in line), dtype=np.int64)
+        return np.concatenate([np.asarray(line, dtype=np.int64) for line in ids]) if ids else np.zeros(0, np.int64)
 
     def unknown(self, text):
         return []  # byte-level BPE has no unknown characters; others map them to their unknown token
