@@ -19,6 +19,7 @@ COMMANDS = [
     "nlpdive.cli.classify",
     "nlpdive.cli.embeddings",
     "nlpdive.cli.lm",
+    "nlpdive.cli.translate",
     "nlpdive.cli.vectors",
     "nlpdive.cli.use",
 ]

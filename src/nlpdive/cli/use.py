@@ -13,6 +13,10 @@ def register(cli):
     p.add_argument("model", metavar="DIR")
     add_reader_args(p)
     add_multilabel_args(p)
+    g = p.add_argument_group("translation models")
+    g.add_argument("--beam", type=_positive_int, metavar="K", help="beam width (default 5; 1 is greedy)")
+    g.add_argument("--per-sentence", action="store_true", default=None,
+                   help="also each sentence's BLEU and chrF, with its translation")
     p.add_argument("--out", metavar="DIR", help="also write metrics.json (+ plots where the task has them) here")
     p.set_defaults(func=evaluate)
 
@@ -52,7 +56,11 @@ def evaluate(args, out):
     import nlpdive
 
     model = nlpdive.load(args.model)
-    metrics = model.evaluate(args.data, out_dir=args.out, **_threshold_kw(args), **_reader_kw(args))
+    translation = {k: getattr(args, k) for k in ("beam", "per_sentence") if getattr(args, k, None) is not None}
+    if translation and model.task != "translate":
+        flag = "--" + next(iter(translation)).replace("_", "-")
+        raise InputError(f"{flag} is for translation models; {args.model} is a {model.task} model", hint="drop it")
+    metrics = model.evaluate(args.data, out_dir=args.out, **translation, **_threshold_kw(args), **_reader_kw(args))
     out.emit(metrics, _format_metrics(metrics))
 
 

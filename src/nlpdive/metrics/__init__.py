@@ -1,6 +1,6 @@
 """Metrics, one home for every task: classification (accuracy, P/R/F1, confusion matrix; multi-label micro/macro
 F1, subset accuracy, Hamming loss) and their plots; language models (language.py: loss, perplexity, bits per
-character). Translation BLEU/chrF join here.
+character); translation (translation.py: sacreBLEU's BLEU and chrF) and attention maps.
 
     from nlpdive.metrics import classification_metrics, multilabel_metrics, plot_confusion
 """

@@ -14,6 +14,8 @@ MODEL_CLASSES = {
     "TransformerClassifier": ("nlpdive.models.transformer", "TransformerClassifierConfig"),
     "GPT": ("nlpdive.models.gpt", "GPTConfig"),
     "CharRNN": ("nlpdive.models.charrnn", "CharRNNConfig"),
+    "TransformerSeq2Seq": ("nlpdive.models.seq2seq_transformer", "TransformerSeq2SeqConfig"),
+    "GRUSeq2Seq": ("nlpdive.models.seq2seq_gru", "GRUSeq2SeqConfig"),
 }
 
 

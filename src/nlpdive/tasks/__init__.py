@@ -11,8 +11,9 @@ TASKS = {
     "classify": "nlpdive.tasks.classify:Classifier",
     "embeddings": "nlpdive.tasks.embeddings:WordEmbeddings",
     "lm": "nlpdive.tasks.lm:LanguageModel",
+    "translate": "nlpdive.tasks.translate:Translator",
 }
-PLANNED = ("translate", "finetune-lm", "finetune-classify")  # saved by later versions of nlpdive
+PLANNED = ("finetune-lm", "finetune-classify")  # saved by later versions of nlpdive
 
 
 def task_class(name, where=None):

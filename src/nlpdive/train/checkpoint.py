@@ -69,6 +69,26 @@ def load(path, model, optimizer):
     return state, rng, best
 
 
+def average_weights(paths):
+    """The element-wise mean of the model weights of the checkpoint directories `paths` (floating-point tensors;
+    others are taken from the last checkpoint). Averaging the last checkpoints of a run smooths its noise
+    (Vaswani et al. 2017; JoeyNMT's and fairseq's checkpoint averaging)."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise ValueError("average_weights needs at least one checkpoint")
+    first = _read_tensors(paths[0] / "model.safetensors")
+    dtypes = {k: v.dtype for k, v in first.items()}
+    total = {k: v.double() if v.is_floating_point() else v for k, v in first.items()}
+    for path in paths[1:]:
+        weights = _read_tensors(path / "model.safetensors")
+        if set(weights) != set(total):
+            raise InputError("checkpoints of different models cannot be averaged", path=path,
+                             hint="average checkpoints of one run")
+        for k, v in weights.items():
+            total[k] = total[k] + v.double() if v.is_floating_point() else v
+    return {k: (v / len(paths)).to(dtypes[k]) if v.is_floating_point() else v for k, v in total.items()}
+
+
 def _read_tensors(path):
     from safetensors.torch import load_file
 

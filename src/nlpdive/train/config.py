@@ -24,7 +24,8 @@ class TrainConfig:
     muon_lr: float = option(0.02, "Muon's learning rate (--optimizer muon)", min=0, exclusive=True, max=10.0)
     weight_decay: float = option(0.01, "weight decay on weight matrices (AdamW/SGD)", min=0, metavar="F")
     momentum: float = option(0.9, "SGD momentum", min=0, below=1, metavar="F")
-    schedule: str = option("constant", "learning-rate schedule after warm-up", choices=("constant", "linear", "cosine"))
+    schedule: str = option("constant", "learning-rate schedule after warm-up (inverse-sqrt: the Transformer's, "
+                           "lr * sqrt(warm-up / step))", choices=("constant", "linear", "cosine", "inverse-sqrt"))
     final_lr: float = option(0.0, "where linear and cosine schedules end, as a fraction of --lr", min=0, max=1,
                              metavar="F")
     beta2: float = option(0.999, "AdamW's second-moment decay (0.99 suits small models and batches)", min=0,

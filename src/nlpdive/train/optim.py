@@ -1,4 +1,5 @@
-"""Optimizers (AdamW, SGD) and learning-rate schedules (constant, linear, cosine; all with linear warm-up)."""
+"""Optimizers (AdamW, SGD, Muon) and learning-rate schedules (constant, linear, cosine, inverse-sqrt; all with
+linear warm-up)."""
 import math
 
 
@@ -39,6 +40,8 @@ def lr_factor(step, total, warmup, schedule, final=0.0):
         return final + (1.0 - final) * (1.0 - progress)
     if schedule == "cosine":
         return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * progress))
+    if schedule == "inverse-sqrt":  # Vaswani et al.'s decay, 1 at the end of the warm-up
+        return math.sqrt((warmup + 1) / (step + 1))
     return 1.0
 
 
