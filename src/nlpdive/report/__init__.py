@@ -22,6 +22,7 @@ SECTIONS = [
     "nlpdive.report.classify:tour_section",
     "nlpdive.report.embeddings:tour_section",
     "nlpdive.report.generate:tour_section",
+    "nlpdive.report.translate:tour_section",
 ]
 
 

@@ -15,10 +15,12 @@ VALID_MAX_PAIRS = 1000    # ... at most this many (every evaluation translates t
 DEFAULT_BUDGET = 300.0    # seconds, when neither --time-budget nor --epochs is given
 
 # The recipe's TrainConfig defaults (a flag or --config value wins): what won benchmarks/translate.py
-# (docs/benchmarks.md, the translation round). Validation BLEU (greedy) picks the kept weights.
+# (docs/benchmarks.md, the translation round): on Multi30k in 300 s, AdamW with warm-up 300 + inverse-sqrt (the
+# Transformer's classic recipe, JoeyNMT's) reached BLEU 2.9; Muon for the hidden matrices + cosine 24.4 at batch
+# 128 and 28.6 at batch 64. Validation BLEU (greedy) picks the kept weights.
 TRAIN_DEFAULTS = {
-    "transformer": dict(epochs=1000, batch_size=128, optimizer="adamw", lr=1e-3, weight_decay=0.0, beta2=0.98,
-                        schedule="inverse-sqrt", warmup=300, clip=1.0, monitor="bleu", mode="max"),
+    "transformer": dict(epochs=1000, batch_size=64, optimizer="muon", lr=3e-3, muon_lr=0.02, weight_decay=0.0,
+                        beta2=0.98, schedule="cosine", warmup=50, clip=1.0, monitor="bleu", mode="max"),
     "gru-attention": dict(epochs=1000, batch_size=64, optimizer="adamw", lr=1e-3, weight_decay=0.0,
                           schedule="constant", warmup=50, clip=1.0, monitor="bleu", mode="max"),
 }
