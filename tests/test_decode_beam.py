@@ -240,3 +240,21 @@ def test_flags_round_trip_and_no_torch_at_import():
     code = "import sys, nlpdive.decode.beam; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     assert math.isclose(BeamConfig().max_len_ratio, 1.5)
+
+
+def test_finished_inputs_leave_the_batch():
+    """Inputs done early (a short source here) stop being stepped; the others' results are those of searching
+    each alone."""
+    calls, reorders = [], []
+    table = random_table(6)
+    starts = [[BOS, A], [BOS, B], [C, D]]
+    lengths = [1, 6, 2]  # at most 7, 14 and 8 new tokens
+    together = search(table, starts, calls=calls, reorders=reorders, beam=3, n_best=2, end_id=None,
+                      source_lengths=lengths)
+    alone = [search(table, [s], beam=3, n_best=2, end_id=None, source_lengths=[n])[0]
+             for s, n in zip(starts, lengths)]
+    assert together == alone
+    assert [len(t["tokens"]) for t in together[0]] == [7, 7] and len(together[1][0]["tokens"]) == 14
+    rows = [ids.shape[0] for ids, _ in calls[1:]]
+    assert rows[0] == 9 and rows[-1] == 3 and sorted(rows, reverse=True) == rows  # 3 inputs, then 2, then 1
+    assert [len(i) for i in reorders] == rows

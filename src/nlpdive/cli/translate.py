@@ -87,8 +87,9 @@ def train(args, out):
         from nlpdive.tasks.translate.config import VALID_SPLIT
         from nlpdive.train import write_run_config
 
+        split = VALID_SPLIT if args.valid_split is None else args.valid_split
         tr = train_translate(args.data, source=args.source, target=args.target, valid=args.valid,
-                             valid_split=args.valid_split or VALID_SPLIT, settings=settings, train_cfg=train_cfg,
+                             valid_split=split, settings=settings, train_cfg=train_cfg,
                              out_dir=str(out_dir), resume=args.resume, encoding=args.encoding)
         write_run_config(out_dir, effective_config(args, train_cfg, settings))
     m = tr.metrics
@@ -134,8 +135,8 @@ def translate(args, out):
         else:
             shown = r["translation"]
         out.emit(record, shown)
-    if args.attention_plot:
-        result = model.plot_attention(texts[0], args.attention_plot, beam=beam.get("beam", 5))
+    if args.attention_plot:  # the first translation printed above
+        result = model.plot_attention(texts[0], args.attention_plot, result=results[0])
         if not args.json:
             print(f"attention map of {texts[0][:40]!r} -> {result['translation'][:40]!r}: {args.attention_plot}")
 

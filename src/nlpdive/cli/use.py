@@ -13,10 +13,13 @@ def register(cli):
     p.add_argument("model", metavar="DIR")
     add_reader_args(p)
     add_multilabel_args(p)
+    from nlpdive.decode.beam import BeamConfig
+    from nlpdive.options import add_options
+
     g = p.add_argument_group("translation models")
-    g.add_argument("--beam", type=_positive_int, metavar="K", help="beam width (default 5; 1 is greedy)")
+    add_options(g, BeamConfig, only=("beam",))
     g.add_argument("--per-sentence", action="store_true", default=None,
-                   help="also each sentence's BLEU and chrF, with its translation")
+                   help="also each sentence's BLEU and chrF, with its translation (shown with --json)")
     p.add_argument("--out", metavar="DIR", help="also write metrics.json (+ plots where the task has them) here")
     p.set_defaults(func=evaluate)
 

@@ -4,8 +4,10 @@
     reorder(cache, index) -> cache    # index: LongTensor [rows] of row numbers; keep those rows, in that order
 
 The model provides both and beam search never looks inside the cache. N inputs with K = cfg.beam hypotheses
-each form one batch of N * K rows: row i * K + b is beam b of input i, and reorder only ever moves a row within
-its input's block. Scores are sums of log-softmax values; the ranking divides them by the GNMT length penalty
+each form one batch of N * K rows: row i * K + b is beam b of input i, and reorder moves a row only within its
+input's block, except that the rows of inputs that are done leave the batch (index is then shorter than the
+batch: the rows of the inputs still searched, blocks in their order), so a reorder must also drop those rows of
+anything else it keeps per row (e.g. an encoder's memory). Scores are sums of log-softmax values; the ranking divides them by the GNMT length penalty
 
     score = log_prob / ((5 + length) / 6) ** cfg.length_penalty
 
@@ -93,45 +95,52 @@ def beam_search(step, reorder, start_ids, cfg, end_id, source_lengths=None, devi
     done = [False] * n
     with torch.inference_mode():
         logits, cache = step(start_ids.repeat_interleave(k, dim=0), None)       # [N*K, V]
-        scores = torch.full((n, k), float("-inf"), device=device)               # [N, K] summed log-probs
+        live = list(range(n))  # the inputs still searched, in the order of their row blocks
+        scores = torch.full((n, k), float("-inf"), device=device)               # [L, K] summed log-probs
         scores[:, 0] = 0  # only beam 0 is live at first, so the K beams do not start as copies
-        tokens = start_ids.new_empty(n * k, 0)                                  # [N*K, t]
-        block = torch.arange(n, device=device)[:, None] * k                     # [N, 1] first row per input
+        tokens = start_ids.new_empty(n * k, 0)                                  # [L*K, t]
         for t in range(1, max(limits) + 1):  # t: scored tokens per hypothesis after this step
-            logp = logits.float().log_softmax(-1)                                # [N*K, V]
+            m = len(live)
+            block = torch.arange(m, device=device)[:, None] * k                 # [L, 1] first row per input
+            logp = logits.float().log_softmax(-1)                                # [L*K, V]
             v = logp.shape[1]
-            total = (scores.reshape(-1, 1) + logp).reshape(n, k * v)             # [N, K*V]
-            top, flat = total.topk(min(2 * k, k * v), dim=1)                     # [N, C] best first
-            src, tok = flat // v, flat % v                                       # [N, C] beam, token
+            total = (scores.reshape(-1, 1) + logp).reshape(m, k * v)             # [L, K*V]
+            top, flat = total.topk(min(2 * k, k * v), dim=1)                     # [L, C] best first
+            src, tok = flat // v, flat % v                                       # [L, C] beam, token
             is_end = tok == end_id if end_id is not None else torch.zeros_like(tok, dtype=torch.bool)
             # an end among the K best candidates finishes a hypothesis (beam 1: only the argmax)
             rank = torch.arange(top.shape[1], device=device)                     # [C]
             ends = (is_end & (rank < k) & top.isfinite()).nonzero().tolist()
             if ends:
                 top_l, src_l = top.tolist(), src.tolist()
-                for i, j in ends:
-                    if not done[i]:
-                        hyps[i].add(top_l[i][j], tokens[i * k + src_l[i][j]].tolist(), t)
+                for j, c in ends:
+                    hyps[live[j]].add(top_l[j][c], tokens[j * k + src_l[j][c]].tolist(), t)
             # the K best candidates that do not end stay live: a stable sort puts them first, still best first
-            pick = is_end.to(torch.int8).sort(dim=1, stable=True).indices[:, :k]  # [N, K]
-            scores = top.gather(1, pick)                                         # [N, K]
-            index = (block + src.gather(1, pick)).reshape(-1)                    # [N*K] rows they extend
-            new = tok.gather(1, pick).reshape(-1, 1)                             # [N*K, 1]
-            tokens = torch.cat([tokens[index], new], dim=1)                      # [N*K, t]
-            best_live = scores.max(1).values.tolist()                            # [N]
-            for i in range(n):
-                if done[i]:
-                    continue
+            pick = is_end.to(torch.int8).sort(dim=1, stable=True).indices[:, :k]  # [L, K]
+            scores = top.gather(1, pick)                                         # [L, K]
+            index = (block + src.gather(1, pick)).reshape(-1)                    # [L*K] rows they extend
+            new = tok.gather(1, pick).reshape(-1, 1)                             # [L*K, 1]
+            tokens = torch.cat([tokens[index], new], dim=1)                      # [L*K, t]
+            best_live = scores.max(1).values.tolist()                            # [L]
+            for j, i in enumerate(live):
                 if t >= limits[i]:  # maximum length: the live beams count as hypotheses
-                    for b, s in enumerate(scores[i].tolist()):
+                    for b, s in enumerate(scores[j].tolist()):
                         if s > float("-inf"):
-                            hyps[i].add(s, tokens[i * k + b].tolist(), t)
+                            hyps[i].add(s, tokens[j * k + b].tolist(), t)
                     done[i] = True
-                elif best_live[i] == float("-inf") or (hyps[i].full() and (k == 1 or hyps[i].worst() >= best_live[i]
+                elif best_live[j] == float("-inf") or (hyps[i].full() and (k == 1 or hyps[i].worst() >= best_live[j]
                                                        / length_penalty(limits[i], cfg.length_penalty))):
                     done[i] = True
-            if all(done):
+            keep = [j for j, i in enumerate(live) if not done[i]]
+            if not keep:
                 break
+            if len(keep) < m:  # finished inputs leave the batch: their rows are no longer computed
+                sel = torch.tensor(keep, device=device)
+                index = index.view(m, k)[sel].reshape(-1)
+                new = new.view(m, k, 1)[sel].reshape(-1, 1)
+                tokens = tokens.view(m, k, -1)[sel].reshape(len(keep) * k, -1)
+                scores = scores[sel]
+                live = [live[j] for j in keep]
             cache = reorder(cache, index)
             logits, cache = step(new, cache)
     return [[{"tokens": toks, "score": float(score), "log_prob": float(lp)} for score, lp, toks in h.items[:cfg.n_best]]

@@ -3,7 +3,8 @@ signatures that make the numbers comparable across papers and tools, and per-sen
 from nlpdive.errors import InputError
 
 
-def _sacrebleu():
+def require_sacrebleu():
+    """The sacrebleu module; an InputError saying how to install it when it is missing."""
     try:
         import sacrebleu
     except ImportError:
@@ -16,7 +17,7 @@ def translation_metrics(hypotheses, references, per_sentence=False):
     of the hypotheses against one reference each."""
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")
-    sacrebleu = _sacrebleu()
+    sacrebleu = require_sacrebleu()
     bleu, chrf = sacrebleu.metrics.BLEU(), sacrebleu.metrics.CHRF()
     refs = [list(references)]
     b, c = bleu.corpus_score(list(hypotheses), refs), chrf.corpus_score(list(hypotheses), refs)

@@ -50,8 +50,9 @@ class TranslateConfig:
                                     below=1, metavar="F")
     valid_beam: int = option(1, "beam width of the validation BLEU during training (1: greedy, the fastest)",
                              min=1, max=64, metavar="K")
-    average_last: int | None = option(None, "average the weights of the last N checkpoints (one per evaluation); "
-                                      "kept when it scores a higher validation BLEU than the best single one",
+    average_last: int | None = option(None, "average the weights of the last N checkpoints (an evaluation and a "
+                                      "checkpoint every 200 steps, or every --eval-every); the average is kept when "
+                                      "it scores a higher validation BLEU than the best single checkpoint",
                                       min=2, max=100, metavar="N", default_help="off")
     # the model's options: None = the size the recipe picks, then the model's default
     layers: int | None = option(None, "encoder and decoder layers", min=1, max=64, metavar="L",

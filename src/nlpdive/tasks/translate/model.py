@@ -20,6 +20,7 @@ class Translator(Task):
         self.model, self.model_class, self.model_cfg = model.eval().requires_grad_(False), model_class, model_cfg
         self.src, self.tgt, self.settings, self.metrics = src, tgt, settings, metrics
         self.reader = reader or {}
+        self.max_len = getattr(model.config, "max_len", None)  # the Transformer's positions (None: no limit)
         self.train_result = None
 
     @classmethod
@@ -54,7 +55,7 @@ class Translator(Task):
         (and the final <eos>) for `text`; each row sums to 1 over the source tokens."""
         import torch
 
-        src_ids = source_ids(self.src, [text], self.model_cfg)[0]
+        src_ids = source_ids(self.src, [text], self.max_len)[0]
         device = next(self.model.parameters()).device
         src = torch.tensor([src_ids], device=device)
         tgt_in = torch.tensor([[self.tgt.sos_id, *target_ids]], device=device)
@@ -64,12 +65,13 @@ class Translator(Task):
         return {"weights": weights[0].float().cpu().tolist(), "source_tokens": self.src.tokens(src_ids),
                 "target_tokens": [*self.tgt.tokens(target_ids), "</s>"]}
 
-    def plot_attention(self, text, path, beam=5):
-        """Translate `text` and save its attention heat map to `path` (PNG, SVG or PDF); returns the translation."""
+    def plot_attention(self, text, path, result=None, **options):
+        """Save the attention heat map of `text`'s translation to `path` (PNG, SVG or PDF): of `result` (one of
+        translate's results for it), else of translating it now with `options`; returns the result."""
         from nlpdive.metrics.plots import plot_attention
 
-        result = self.translate([text], beam=beam, attention=True)[0]
-        a = result["attention"]
+        result = result or self.translate([text], **options)[0]
+        a = self.attention(text, result["tokens"])
         plot_attention(a["weights"], a["source_tokens"], a["target_tokens"], path,
                        title=f"{text[:60]} -> {result['translation'][:60]}")
         return result
@@ -80,12 +82,14 @@ class Translator(Task):
         from nlpdive.decode import SamplingConfig, generate
 
         cfg = SamplingConfig(**{"max_tokens": max_tokens, **options})
-        src_ids = source_ids(self.src, [text], self.model_cfg)[0]
+        if self.max_len is not None and cfg.max_tokens >= self.max_len:
+            cfg.max_tokens = self.max_len - 1  # the positions the model has
+        src_ids = source_ids(self.src, [text], self.max_len)[0]
         device = next(self.model.parameters()).device
         with torch.inference_mode():
             src = torch.tensor([src_ids], device=device).repeat(cfg.num_samples, 1)
             memory = self.model.encode(src, torch.tensor([len(src_ids)] * cfg.num_samples, device=device))
-            samples = generate(Seq2SeqStep(self.model, memory), [self.tgt.sos_id], cfg, self.tgt.decode,
+            samples = generate(Seq2SeqStep(self.model, memory, (self.tgt.pad_id, self.tgt.sos_id)), [self.tgt.sos_id], cfg, self.tgt.decode,
                                end_id=self.tgt.eos_id, device=device)
         return {"translation": samples[0]["text"], "samples": [s["text"] for s in samples],
                 "tokens": samples[0]["tokens"]}
@@ -95,8 +99,9 @@ class Translator(Task):
         """BLEU and chrF (sacreBLEU, with signatures) of the translations of a pairs file's sources against its
         targets (+ "per_sentence" scores and the translations when asked)."""
         from nlpdive.data import read_parallel
-        from nlpdive.metrics.translation import translation_metrics
+        from nlpdive.metrics.translation import require_sacrebleu, translation_metrics
 
+        require_sacrebleu()
         pairs = read_parallel(path, encoding=encoding or self.reader.get("encoding"))
         hyps = [r["translation"] for r in self.translate([s for s, _ in pairs], beam=beam, batch_size=batch_size)]
         metrics = {"data": str(path), "beam": beam,
@@ -139,25 +144,41 @@ class Translator(Task):
         model = build_model(model_class, model_cfg, where=path / "config.json")
         load_weights_into(model, load_weights(path), where=path / "model.safetensors")
         metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else None
-        return cls(model, model_class, model_cfg, src, tgt, metrics=metrics, reader=config.get("reader"))
+        settings = None
+        if isinstance(config.get("translate"), dict):
+            from nlpdive.tasks.translate.config import TranslateConfig
+
+            with reading(path / "config.json"):
+                settings = TranslateConfig(**config["translate"])
+        return cls(model, model_class, model_cfg, src, tgt, settings=settings, metrics=metrics,
+                   reader=config.get("reader"))
 
 
-def source_ids(side, texts, model_cfg):
-    """Each text's ids + <eos>, cut to the model's longest source (max_len, when it has one)."""
-    limit = model_cfg.get("max_len")
+def source_ids(side, texts, limit=None):
+    """Each text's ids + <eos>, cut to `limit` tokens (a model's longest source) when given."""
     ids = [[*row, side.eos_id] for row in side.encode_batch(texts)]
     return [row if limit is None or len(row) <= limit else [*row[:limit - 1], side.eos_id] for row in ids]
 
 
 class Seq2SeqStep:
-    """decode/'s step function over an encoded source (memory rows matching the decoding rows)."""
+    """decode/'s step function over an encoded source (memory rows matching the decoding rows). <pad> and <sos>
+    are never written (label smoothing gives them some probability; they would decode to nothing)."""
 
-    def __init__(self, model, memory):
-        self.model, self.memory = model, memory
+    def __init__(self, model, memory, never=(0, 2)):
+        self.model, self.memory, self.never = model, memory, list(never)
 
     def __call__(self, ids, state):
         logits, state, _ = self.model.decode(ids, self.memory, state)
-        return logits[:, -1].float(), state
+        logits = logits[:, -1].float()                                   # [rows, V]
+        logits[:, self.never] = float("-inf")
+        return logits, state
+
+    def reorder(self, state, index):
+        """Beam search's reorder: the model's state, and the memory when finished inputs leave the batch."""
+        rows = next(iter(self.memory.values())).shape[0]
+        if len(index) != rows:
+            self.memory = {name: t.index_select(0, index.to(t.device)) for name, t in self.memory.items()}
+        return self.model.reorder(state, index)
 
 
 def translate_texts(model, src, tgt, texts, cfg, batch_size=64):
@@ -168,8 +189,12 @@ def translate_texts(model, src, tgt, texts, cfg, batch_size=64):
     from nlpdive.data.batching import pad_batch
     from nlpdive.decode import beam_search
 
-    cfg_dict = getattr(model, "config", None)
-    ids = source_ids(src, texts, asdict(cfg_dict) if cfg_dict is not None else {})
+    from dataclasses import replace
+
+    limit = getattr(model.config, "max_len", None)
+    if limit is not None and cfg.max_tokens >= limit:
+        cfg = replace(cfg, max_tokens=limit - 1)  # the positions the model has
+    ids = source_ids(src, texts, limit)
     device = next(model.parameters()).device
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     results = [None] * len(ids)
@@ -182,7 +207,8 @@ def translate_texts(model, src, tgt, texts, cfg, batch_size=64):
             batch, lengths = batch.to(device), lengths.to(device)
             memory = {k: v.repeat_interleave(cfg.beam, 0) for k, v in model.encode(batch, lengths).items()}
             start_ids = torch.full((len(chosen), 1), tgt.sos_id, dtype=torch.long, device=device)
-            found = beam_search(Seq2SeqStep(model, memory), model.reorder, start_ids, cfg, tgt.eos_id,
+            step = Seq2SeqStep(model, memory, never=(tgt.pad_id, tgt.sos_id))
+            found = beam_search(step, step.reorder, start_ids, cfg, tgt.eos_id,
                                 source_lengths=lengths.cpu(), device=device)
             for i, hyps in zip(chosen, found):
                 best = [{"translation": tgt.decode(h["tokens"]), **h} for h in hyps]
