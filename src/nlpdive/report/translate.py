@@ -75,8 +75,10 @@ def _english_french(ctx):
     from nlpdive.train import TrainConfig
 
     budget = 45 if ctx.quick else 240
-    settings = TranslateConfig(vocab_size=4000, d_model=128, heads=4, layers=2, d_ff=512)
-    cfg = TrainConfig(**{**train_defaults(settings), "time_budget": budget, "batch_size": 64, "seed": ctx.seed})
+    # 6,000 pairs: a small vocabulary and small batches (more steps) do best in a short budget (BLEU 6.9 in 45 s
+    # against 1.5 with 4,000 tokens and batches of 64)
+    settings = TranslateConfig(vocab_size=1000, d_model=128, heads=4, layers=2, d_ff=512)
+    cfg = TrainConfig(**{**train_defaults(settings), "time_budget": budget, "batch_size": 32, "seed": ctx.seed})
     ctx.progress(f"translate: training an English -> French Transformer on the bundled Tatoeba sample for "
                  f"{budget} s")
     tr, out = _train(ctx, "en-fr", demo.path("tatoeba"), settings, cfg)
