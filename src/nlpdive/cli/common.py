@@ -84,6 +84,17 @@ def add_train_args(p, trainer_options=True, defaults=None):
     p.set_defaults(_parser=p)
 
 
+def budget_defaults(args, defaults, budget):
+    """A recipe's TrainConfig defaults under the time-budget rule of the generating tasks: with neither --time-budget
+    nor --epochs a run takes `budget` seconds; --epochs alone trains those epochs (the recipe's epoch cap goes)."""
+    defaults = dict(defaults)
+    if args.epochs is None and args.time_budget is None:
+        defaults["time_budget"] = budget
+    elif args.epochs is not None and args.time_budget is None:
+        defaults.pop("epochs", None)
+    return defaults
+
+
 def load_config_file(path):
     path = Path(path)
     if not path.exists():

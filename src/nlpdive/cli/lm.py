@@ -2,7 +2,7 @@
 Parsing and printing only: the flags come from LMConfig, TrainConfig and decode.SamplingConfig."""
 import sys
 
-from nlpdive.cli.common import add_train_args, effective_config
+from nlpdive.cli.common import add_train_args, budget_defaults, effective_config
 from nlpdive.errors import InputError
 
 
@@ -52,11 +52,8 @@ def train_settings(args):
     from nlpdive.train import TrainConfig, select_device
 
     settings = LMConfig(**given_options(LMConfig, args))
-    defaults = train_defaults(settings, select_device(args.device or "auto").type)
-    if args.epochs is None and args.time_budget is None:
-        defaults["time_budget"] = DEFAULT_BUDGET
-    elif args.epochs is not None and args.time_budget is None:
-        defaults.pop("epochs", None)
+    defaults = budget_defaults(args, train_defaults(settings, select_device(args.device or "auto").type),
+                               DEFAULT_BUDGET)
     return settings, TrainConfig.from_args(args, **defaults)
 
 

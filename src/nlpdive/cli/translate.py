@@ -1,7 +1,7 @@
 """`nlpdive train translate` and `nlpdive translate`: train a translator (or any sequence-to-sequence mapping) on
 sentence pairs, translate with beam search, draw where it looks. Parsing and printing only: the flags come from
 TranslateConfig, TrainConfig, decode.BeamConfig and decode.SamplingConfig."""
-from nlpdive.cli.common import add_train_args, effective_config
+from nlpdive.cli.common import add_train_args, budget_defaults, effective_config
 from nlpdive.errors import InputError
 
 SAMPLING = ("temperature", "top_k", "top_p", "min_p", "num_samples", "seed")  # translate --temperature: sampling
@@ -66,11 +66,8 @@ def train_settings(args):
     from nlpdive.train import TrainConfig, select_device
 
     settings = TranslateConfig(**given_options(TranslateConfig, args))
-    defaults = train_defaults(settings, select_device(args.device or "auto").type)
-    if args.epochs is None and args.time_budget is None:
-        defaults["time_budget"] = DEFAULT_BUDGET
-    elif args.epochs is not None and args.time_budget is None:
-        defaults.pop("epochs", None)
+    defaults = budget_defaults(args, train_defaults(settings, select_device(args.device or "auto").type),
+                               DEFAULT_BUDGET)
     return settings, TrainConfig.from_args(args, **defaults)
 
 
