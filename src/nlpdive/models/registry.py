@@ -54,3 +54,17 @@ def load_weights_into(model, weights, where=None):
         raise InputError(f"weights do not fit the model in config.json ({str(e).splitlines()[0]})", path=where,
                          hint="re-save or re-train the model") from None
     return model
+
+
+def load_saved_model(path, config):
+    """(class name, config dict, model with its weights) of the saved model directory `path`, whose config.json
+    holds `config`; errors name config.json or model.safetensors."""
+    from pathlib import Path
+
+    from nlpdive.artifacts import load_weights, reading
+
+    path = Path(path)
+    with reading(path / "config.json"):
+        model_class, model_cfg = config["model"]["class"], config["model"]["config"]
+    model = build_model(model_class, model_cfg, where=path / "config.json")
+    return model_class, model_cfg, load_weights_into(model, load_weights(path), where=path / "model.safetensors")

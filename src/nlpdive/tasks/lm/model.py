@@ -112,15 +112,11 @@ class LanguageModel(Task):
 
     @classmethod
     def load(cls, path):
-        from nlpdive.artifacts import load_weights, read_config, read_json, reading
-        from nlpdive.models.registry import build_model, load_weights_into
+        from nlpdive.artifacts import read_config, read_json, reading
+        from nlpdive.models.registry import load_saved_model
 
         path = Path(path)
-        config = read_config(path)
-        with reading(path / "config.json"):
-            model_class, model_cfg = config["model"]["class"], config["model"]["config"]
-        model = build_model(model_class, model_cfg, where=path / "config.json")
-        load_weights_into(model, load_weights(path), where=path / "model.safetensors")
+        model_class, model_cfg, model = load_saved_model(path, read_config(path))
         with reading(path / TOKENS_FILE):
             tokens = load_tokens(path / TOKENS_FILE)
             if tokens.vocab_size != model_cfg["vocab_size"]:

@@ -128,21 +128,18 @@ class Translator(Task):
 
     @classmethod
     def load(cls, path):
-        from nlpdive.artifacts import load_weights, read_config, read_json, reading
-        from nlpdive.models.registry import build_model, load_weights_into
+        from nlpdive.artifacts import read_config, read_json, reading
+        from nlpdive.models.registry import load_saved_model
 
         path = Path(path)
         config = read_config(path)
-        with reading(path / "config.json"):
-            model_class, model_cfg = config["model"]["class"], config["model"]["config"]
+        model_class, model_cfg, model = load_saved_model(path, config)
         src, tgt = load_sides(path / VOCAB_FILE)
         for side, key in ((src, "src_vocab"), (tgt, "tgt_vocab")):
             if side.vocab_size != model_cfg.get(key):
                 raise InputError(f"{side.vocab_size} tokens but the model in config.json has {model_cfg.get(key)}",
                                  path=path / VOCAB_FILE, hint="the vocabulary and the model come from different "
                                  "runs: copy the whole model directory")
-        model = build_model(model_class, model_cfg, where=path / "config.json")
-        load_weights_into(model, load_weights(path), where=path / "model.safetensors")
         metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else None
         settings = None
         if isinstance(config.get("translate"), dict):
