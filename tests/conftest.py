@@ -36,3 +36,22 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def fixed_steps(monkeypatch):
+    """Tour sections train for a time budget; under test they take a fixed number of steps instead, so that what
+    they learn does not depend on how busy the machine is. Call fixed_steps(N)."""
+    import nlpdive.train
+
+    original = nlpdive.train.TrainConfig
+
+    def use(steps):
+        def config(**kw):
+            if kw.get("time_budget"):
+                kw.update(time_budget=None, max_steps=steps)
+            return original(**kw)
+
+        monkeypatch.setattr(nlpdive.train, "TrainConfig", config)
+
+    return use

@@ -11,11 +11,12 @@ def test_windows_are_the_talks_fox_pairs():
     assert all(len(a) == len(b) == 15 and a[1:] == b[:-1] for a, b in pairs)
 
 
-def test_tour_section_trains_samples_and_saves(tmp_path):
+def test_tour_section_trains_samples_and_saves(tmp_path, fixed_steps):
     import nlpdive
     from nlpdive.report import TourContext
     from nlpdive.report import generate as section
 
+    fixed_steps(250)  # about what the quick tour's 25 s buy on 2 cores
     section_out = TourContext(out=tmp_path, quick=True, log=lambda msg: None)
     result = section.tour_section(section_out)
     s = result.summary

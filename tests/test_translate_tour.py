@@ -2,11 +2,12 @@
 English -> French Transformer on the bundled Tatoeba sample with BLEU on held-out pairs."""
 
 
-def test_tour_section_dates_and_english_french(tmp_path):
+def test_tour_section_dates_and_english_french(tmp_path, fixed_steps):
     import nlpdive
     from nlpdive.report import TourContext
     from nlpdive.report import translate as section
 
+    fixed_steps(300)  # about what the quick tour's 45 s buy on 2 cores (the dates train for fixed epochs)
     result = section.tour_section(TourContext(out=tmp_path, quick=True, log=lambda msg: None))
     s = result.summary
     assert s["dates_exact_match"] >= 0.95
