@@ -55,3 +55,6 @@ def fixed_steps(monkeypatch):
         monkeypatch.setattr(nlpdive.train, "TrainConfig", config)
 
     return use
+
+
+from conftest_browser import chromium_driver  # noqa: E402,F401  (a real headless browser, for any test)

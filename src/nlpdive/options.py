@@ -137,3 +137,12 @@ def given_options(cls, args):
     """{field: value} for the option fields of `cls` that the user gave (not None) in an argparse namespace."""
     return {f.name: getattr(args, f.name) for f in fields(cls)
             if "help" in f.metadata and getattr(args, f.name, None) is not None}
+
+
+def option_of(cls, name):
+    """A new field with the default, help, choices and range of option `name` of the config dataclass `cls`: two
+    commands that share an option (e.g. --threshold) define it once."""
+    f = next(f for f in fields(cls) if f.name == name)
+    if f.default_factory is not MISSING:
+        return field(default_factory=f.default_factory, metadata=f.metadata)
+    return field(default=f.default, metadata=f.metadata)

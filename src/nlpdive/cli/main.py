@@ -20,8 +20,11 @@ COMMANDS = [
     "nlpdive.cli.embeddings",
     "nlpdive.cli.lm",
     "nlpdive.cli.translate",
+    "nlpdive.cli.finetune",
     "nlpdive.cli.vectors",
     "nlpdive.cli.use",
+    "nlpdive.cli.serve",
+    "nlpdive.cli.compare",
 ]
 
 

@@ -23,6 +23,7 @@ SECTIONS = [
     "nlpdive.report.embeddings:tour_section",
     "nlpdive.report.generate:tour_section",
     "nlpdive.report.translate:tour_section",
+    "nlpdive.report.transfer:tour_section",
 ]
 
 

@@ -12,8 +12,10 @@ TASKS = {
     "embeddings": "nlpdive.tasks.embeddings:WordEmbeddings",
     "lm": "nlpdive.tasks.lm:LanguageModel",
     "translate": "nlpdive.tasks.translate:Translator",
+    "finetune-classify": "nlpdive.tasks.finetune:EncoderClassifier",
+    "finetune-lm": "nlpdive.tasks.finetune:HFLanguageModel",
 }
-PLANNED = ("finetune-lm", "finetune-classify")  # saved by later versions of nlpdive
+PLANNED = ()  # tasks saved by later versions of nlpdive
 
 
 def task_class(name, where=None):

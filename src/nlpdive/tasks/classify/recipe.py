@@ -33,23 +33,27 @@ SEARCH = "search.json"  # written when the hold-out run is done: what it chose (
 
 
 def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=VALID_SPLIT, refit=None,
-          out_dir="runs/classify", resume=False, reader=None, log=None):
-    """Read `data` (and `valid`, a file), run the recipe, save the model in `out_dir`; returns the Classifier."""
+          out_dir="runs/classify", resume=False, reader=None, log=None, task_class=Classifier, valid_max=None):
+    """Read `data` (and `valid`, a file), run the recipe, save the model in `out_dir`; returns the Classifier.
+    `task_class`: the task object that trains (Classifier, or finetune's EncoderClassifier: same arguments, and
+    then give `train_cfg`); `valid_max`: at most this many rows in the --valid-split hold-out."""
     settings = settings or ClassifyConfig()
     scheme = label_scheme(settings)
     reader = reader or {}
     examples, names = scheme.read(data, reader)                                                     # 1. reader
     valid_examples = scheme.read(valid, reader, training=False)[0] if valid is not None else None  # 2.
+    if valid_max and valid_split:
+        valid_split = min(valid_split, valid_max / max(1, len(examples)))
     clf = fit(*unzip(examples, scheme), settings, train_cfg,
               valid=unzip(valid_examples, scheme) if valid_examples else None,
               valid_split=valid_split if valid is None else None, refit=refit, out_dir=out_dir, resume=resume,
-              log=log, label_names=names)
+              log=log, label_names=names, task_class=task_class)
     clf.reader = reader
     return save(clf, out_dir)
 
 
 def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split=VALID_SPLIT, refit=None,
-        out_dir=None, resume=False, log=None, label_names=None):
+        out_dir=None, resume=False, log=None, label_names=None, task_class=Classifier):
     """Steps 2-8 on in-memory texts and labels: the command's defaults for a Python caller (and the benchmark).
     `refit`: None = below REFIT_BELOW training rows. Returns the Classifier, its `.metrics` the validation
     metrics."""
@@ -77,7 +81,7 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
                          path=out_dir, hint="drop --no-refit and --valid")
     search = _read_search(holdout_dir, valid_split) if resume and refitting and out_dir is not None else None
     if search is None:                                                                             # 3.-6.
-        clf = Classifier.fit(fit_texts, fit_labels, settings, train_cfg, valid=valid, out_dir=holdout_dir,
+        clf = task_class.fit(fit_texts, fit_labels, settings, train_cfg, valid=valid, out_dir=holdout_dir,
                              resume=resume, log=log, label_names=label_names,
                              prepared=prepared and (prepared[0], prepared[1][kept_rows]))
         search = {"metrics": clf.score(*valid) if valid else {}, "epochs": _epochs_chosen(clf.train_result),
@@ -90,7 +94,7 @@ def fit(texts, labels, settings=None, train_cfg=None, *, valid=None, valid_split
     if refitting:                                                                                  # 7. refit
         cfg = replace(train_cfg, epochs=search["epochs"], patience=None)
         started = out_dir is not None and checkpoint.latest(Path(out_dir) / "checkpoints") is not None
-        clf = Classifier.fit(texts, labels, settings, cfg, out_dir=out_dir, log=log, label_names=label_names,
+        clf = task_class.fit(texts, labels, settings, cfg, out_dir=out_dir, log=log, label_names=label_names,
                              resume=resume and started, prepared=prepared)
     clf.metrics = {"train_examples": len(texts if refitting else fit_texts),
                    "train_seconds": round(time.perf_counter() - start, 2), **search["metrics"]}

@@ -13,6 +13,7 @@
 8. save        config.json + model.safetensors + tokenizer.json (+ loss.png, metrics.jsonl)
 """
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from nlpdive.errors import InputError
@@ -21,14 +22,24 @@ from nlpdive.tasks.lm.config import VALID_MAX_TOKENS, VALID_SPLIT, LMConfig, mod
 TOKENS_DIR = "tokens"
 
 
-def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg=None, out_dir="runs/lm",
-          resume=False, encoding="utf-8"):
-    """Train a language model on the text files `data` (validated on the file `valid`, or the last tokens of the
-    data); saves it in `out_dir` and returns the LanguageModel."""
-    import torch
+@dataclass
+class Start:
+    """What fine-tuning starts from (tasks/finetune/lm.py): a model ready to train, its tokens, `key` naming them
+    in the token cache, and `make(model)`, the task object of the result."""
+    model: object
+    model_class: str
+    model_cfg: dict
+    tokens: object
+    key: str
+    make: object
 
+
+def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg=None, out_dir="runs/lm",
+          resume=False, encoding="utf-8", start=None):
+    """Train a language model on the text files `data` (validated on the file `valid`, or the last tokens of the
+    data); saves it in `out_dir` and returns the LanguageModel. `start`: a Start, to train a pretrained model
+    further (steps 1 and 4 are then its tokens and its model)."""
     from nlpdive.data.stream import Blocks, Windows, collate, random_windows, stateful_windows
-    from nlpdive.models.registry import build_model, config_class
     from nlpdive.metrics.language import lm_metrics
     from nlpdive.tasks.lm.model import LanguageModel, summed_loss
     from nlpdive.train import TrainConfig, Trainer, dist_info, select_device
@@ -36,18 +47,14 @@ def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg
     settings = settings or LMConfig()
     train_cfg = train_cfg or TrainConfig(**train_defaults(settings, select_device("auto").type))
     data = [data] if isinstance(data, (str, Path)) else list(data)
-    start = time.perf_counter()
-    tokens, streams, folder = tokenize(data, valid, settings, out_dir, encoding, valid_split)       # 1.-2.
+    began = time.perf_counter()
+    tokens, streams, folder = tokenize(data, valid, settings, out_dir, encoding, valid_split,       # 1.-2.
+                                       start=start)
     train_ids, valid_ids, valid_chars = streams
-    device = select_device(train_cfg.device, dist_info().local_rank).type
-    model_class, model_cfg = model_options(settings, tokens.vocab_size, device)                    # 4.
-    torch.manual_seed(train_cfg.seed)
-    try:
-        config_class(model_class)(**model_cfg)  # the options' own checks, named by flag (not config.json)
-    except ValueError as e:
-        raise InputError(f"--n-embd/--heads: {e}", hint="give an --n-embd that --heads divides (an even head "
-                         "size for rotary positions)") from None
-    model = build_model(model_class, model_cfg)
+    if start is None:
+        model_class, model_cfg, model = new_model(settings, tokens, train_cfg)                      # 4.
+    else:
+        model_class, model_cfg, model = start.model_class, start.model_cfg, start.model
     block = model.config.block_size
     for ids, what in ((train_ids, "the training text"), (valid_ids, "the validation text")):
         if len(ids) < block + 2:
@@ -69,13 +76,13 @@ def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg
                          evaluate_fn=evaluate, batch_sampler_fn=sampler, count_fn=lambda b: b[:, 1:].numel(),
                          count_unit="tokens")
     model.cpu().eval()
-    lm = LanguageModel(model, model_class, model_cfg, tokens, settings=settings)
+    lm = start.make(model) if start else LanguageModel(model, model_class, model_cfg, tokens, settings=settings)
     best = result.best or {}
     lm.metrics = {"data": "validation", "loss": best.get("valid_loss"), "perplexity": best.get("perplexity"),
                   "bits_per_token": best.get("bits_per_token"), "bits_per_char": best.get("bits_per_char"),
                   "valid_tokens": len(valid_ids), "train_tokens": len(train_ids), "steps": result.steps,
                   "best_step": best.get("step"), "out_of_time": result.out_of_time,
-                  "train_seconds": round(time.perf_counter() - start, 2)}
+                  "train_seconds": round(time.perf_counter() - began, 2)}
     lm.train_result = result
     import shutil
 
@@ -85,6 +92,24 @@ def train(data, *, valid=None, valid_split=VALID_SPLIT, settings=None, train_cfg
     elif out_dir is None:
         shutil.rmtree(folder, ignore_errors=True)  # a temporary folder
     return lm
+
+
+def new_model(settings, tokens, train_cfg):
+    """(class name, config, model) of a new model from the options given, sized for the device."""
+    import torch
+
+    from nlpdive.models.registry import build_model, config_class
+    from nlpdive.train import dist_info, select_device
+
+    device = select_device(train_cfg.device, dist_info().local_rank).type
+    model_class, model_cfg = model_options(settings, tokens.vocab_size, device)
+    torch.manual_seed(train_cfg.seed)
+    try:
+        config_class(model_class)(**model_cfg)  # the options' own checks, named by flag (not config.json)
+    except ValueError as e:
+        raise InputError(f"--n-embd/--heads: {e}", hint="give an --n-embd that --heads divides (an even head "
+                         "size for rotary positions)") from None
+    return model_class, model_cfg, build_model(model_class, model_cfg)
 
 
 class NextTokenLoss:
@@ -104,9 +129,10 @@ class NextTokenLoss:
         return F.cross_entropy(logits.flatten(0, 1), batch[:, 1:].flatten())
 
 
-def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID_SPLIT):
+def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID_SPLIT, start=None):
     """(tokens, (train ids, valid ids, valid characters), folder): each file tokenised once into
-    out_dir/tokens/*.bin (a resumed run reads them again; without out_dir a temporary folder), memory-mapped."""
+    out_dir/tokens/*.bin (a resumed run reads them again; without out_dir a temporary folder), memory-mapped.
+    `start`: fine-tuning's Start, whose tokens are used."""
     from nlpdive.atomic import write_json
     from nlpdive.data.stream import open_stream
     from nlpdive.tasks.lm.tokens import build_tokens, save_tokens, tokenize_files
@@ -120,12 +146,14 @@ def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID
     folder = None
     if out_dir is not None:  # under torchrun each process tokenises into its own folder: no races
         folder = Path(out_dir) / TOKENS_DIR / ("" if dist.is_main else f"rank-{dist.rank}")
-    manifest = _manifest(data, valid, settings, encoding)
+    manifest = _manifest(data, valid, start.key if start else settings.tokenizer, encoding)
     cached = _read_cache(folder, manifest)
     if cached is not None:
         tokens, info = cached
+        tokens = start.tokens if start else tokens
     else:
-        tokens = build_tokens(settings.tokenizer, data + ([valid] if valid else []), encoding, documents=len(data))
+        tokens = start.tokens if start else build_tokens(settings.tokenizer, data + ([valid] if valid else []),
+                                                         encoding, documents=len(data))
         if folder is None:
             import tempfile
 
@@ -150,10 +178,10 @@ def tokenize(data, valid, settings, out_dir, encoding="utf-8", valid_split=VALID
     return tokens, (train_ids, valid_ids, valid_chars), folder
 
 
-def _manifest(data, valid, settings, encoding):
+def _manifest(data, valid, tokenizer, encoding):
     files = [{"path": str(Path(p).resolve()), "size": Path(p).stat().st_size, "mtime": Path(p).stat().st_mtime}
              for p in [*data, *([valid] if valid else [])] if Path(p).is_file()]
-    return {"files": files, "valid": bool(valid), "tokenizer": settings.tokenizer, "encoding": encoding}
+    return {"files": files, "valid": bool(valid), "tokenizer": tokenizer, "encoding": encoding}
 
 
 def _read_cache(folder, manifest):
