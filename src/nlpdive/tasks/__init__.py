@@ -15,13 +15,14 @@ TASKS = {
     "finetune-classify": "nlpdive.tasks.finetune:EncoderClassifier",
     "finetune-lm": "nlpdive.tasks.finetune:HFLanguageModel",
 }
-PLANNED = ()  # tasks saved by later versions of nlpdive
 
 
-def task_class(name, where=None):
-    if name in PLANNED:
-        raise InputError(f"this model was saved by the {name!r} task, which this nlpdive version does not have",
-                         path=where, hint="upgrade nlpdive (pip install -U nlpdive)")
+def task_class(name, where=None, saved_by=None):
+    """The task object class of config.json's "task"; `saved_by`: the nlpdive version that saved it (a newer one
+    may have tasks this one lacks)."""
+    if name not in TASKS and _newer(saved_by):
+        raise InputError(f"this model was saved by nlpdive {saved_by} with the {name!r} task, which this nlpdive "
+                         "version does not have", path=where, hint="upgrade nlpdive (pip install -U nlpdive)")
     if name not in TASKS:
         raise InputError(f"unknown task {name!r} in config.json", path=where,
                          hint=f"known tasks: {', '.join(TASKS)}")
@@ -37,4 +38,14 @@ def load(path):
     if not isinstance(config.get("task"), str):
         raise InputError("config.json: 'task' must be a task name", path=Path(path) / "config.json",
                          hint=f"known tasks: {', '.join(TASKS)}")
-    return task_class(config["task"], Path(path) / "config.json").load(path)
+    return task_class(config["task"], Path(path) / "config.json", config.get("nlpdive_version")).load(path)
+
+
+def _newer(version):
+    """Whether the version string `version` is newer than this nlpdive's."""
+    from nlpdive import __version__
+
+    def parts(v):
+        return tuple(int(p) if p.isdigit() else 0 for p in str(v).split(".")[:3])
+
+    return isinstance(version, str) and parts(version) > parts(__version__)

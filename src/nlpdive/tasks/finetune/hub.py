@@ -75,7 +75,7 @@ def check_model_dir(path, flag="--base"):
     if not any((path / n).is_file() for n in TOKENIZER_FILES):
         missing.append(f"a tokenizer ({' or '.join(TOKENIZER_FILES[:3])})")
     if missing:
-        raise InputError(f"{flag}: not a model directory: it has no {', '.join(missing)}", path=path,
+        raise InputError(f"{flag}: not a model directory: missing {', '.join(missing)}", path=path,
                          hint="give a directory saved by transformers' save_pretrained (or by nlpdive), or a hub name")
 
 
