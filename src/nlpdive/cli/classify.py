@@ -2,7 +2,7 @@
 Parsing and printing only: the flags come from ClassifyConfig and TrainConfig (nlpdive.options)."""
 import argparse
 
-from nlpdive.cli.common import add_multilabel_args, add_reader_args, add_train_args, effective_config, multilabel_reader
+from nlpdive.cli.common import add_multilabel_args, add_reader_args, add_train_args, classify_reader, effective_config
 from nlpdive.errors import InputError
 
 METRIC_NAMES = {"accuracy": "accuracy", "micro_f1": "micro-F1", "macro_f1": "macro-F1"}
@@ -56,11 +56,7 @@ def _settings(args):
     from nlpdive.tasks.classify import ClassifyConfig, train_defaults
     from nlpdive.train import TrainConfig
 
-    reader = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "format", "skip_empty")
-              if getattr(args, k, None) not in (None, False)}
-    reader.update(multilabel_reader(args))
-    if reader.keys() & {"label_columns", "label_sep"}:
-        args.multi_label = True
+    reader = classify_reader(args)
     settings = ClassifyConfig(**given_options(ClassifyConfig, args))
     return settings, TrainConfig.from_args(args, **train_defaults(settings)), reader
 

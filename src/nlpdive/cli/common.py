@@ -60,6 +60,17 @@ def multilabel_reader(args):
     return reader
 
 
+def classify_reader(args):
+    """The reader options of a labelled-file command (train classify, finetune classify, compare) from its flags;
+    --label-columns / --label-sep imply --multi-label."""
+    reader = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "format", "skip_empty")
+              if getattr(args, k, None) not in (None, False)}
+    reader.update(multilabel_reader(args))
+    if reader.keys() & {"label_columns", "label_sep"}:
+        args.multi_label = True
+    return reader
+
+
 COMMON_TRAIN_OPTIONS = ("epochs", "batch_size", "lr", "seed", "device", "precision")  # every train command's
 
 

@@ -1,7 +1,7 @@
 """`nlpdive compare`: the talk's ladder (bow, CNN, GRU, a fine-tuned encoder) on your labelled file, within one
 time budget, with one report. Parsing and printing only: the flags come from CompareConfig (nlpdive.options)
 and the reader flags of `train classify`; the work is nlpdive.compare.compare."""
-from nlpdive.cli.common import add_multilabel_args, add_reader_args
+from nlpdive.cli.common import add_multilabel_args, add_reader_args, classify_reader
 
 
 def register(cli):
@@ -39,7 +39,7 @@ def run(args, out):
     from nlpdive.compare import CompareConfig, compare
     from nlpdive.options import given_options
 
-    reader = _reader(args)
+    reader = classify_reader(args)
     cfg = CompareConfig(**given_options(CompareConfig, args))  # --models too (a field without a generated flag)
     res = compare(args.data, args.out, valid=args.valid, valid_split=args.valid_split, test=args.test,
                   reader=reader, config=cfg, resume=args.resume, log=lambda msg: out.emit({"message": msg}, msg))
@@ -48,18 +48,6 @@ def run(args, out):
         print(f"nlpdive: error: {', '.join(res['failed'])} failed (see {res['report']})", file=sys.stderr)
         return 1
     return 0
-
-
-def _reader(args):
-    """The reader flags, as `train classify` takes them (--label-columns / --label-sep imply --multi-label)."""
-    from nlpdive.cli.common import multilabel_reader
-
-    reader = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "format", "skip_empty")
-              if getattr(args, k, None) not in (None, False)}
-    reader.update(multilabel_reader(args))
-    if reader.keys() & {"label_columns", "label_sep"}:
-        args.multi_label = True
-    return reader
 
 
 def _text(res):

@@ -1,6 +1,7 @@
 """`nlpdive finetune classify` and `nlpdive finetune lm`: fine-tune a pretrained encoder or causal LM on your file.
 Parsing and printing only: the flags come from FinetuneClassifyConfig / FinetuneLMConfig and TrainConfig."""
-from nlpdive.cli.common import add_multilabel_args, add_reader_args, add_train_args, budget_defaults, effective_config
+from nlpdive.cli.common import (add_multilabel_args, add_reader_args, add_train_args, budget_defaults, classify_reader,
+                                effective_config)
 from nlpdive.errors import InputError
 
 
@@ -47,7 +48,7 @@ def classify(args, out):
     from nlpdive.train import TrainConfig, write_run_config
     from nlpdive.train.rundir import RunDir
 
-    reader = _reader(args)
+    reader = classify_reader(args)
     settings = FinetuneClassifyConfig(**given_options(FinetuneClassifyConfig, args))
     train_cfg = TrainConfig.from_args(args, **budget_defaults(args, classify_train_defaults(settings),
                                                               DEFAULT_BUDGET))
@@ -58,17 +59,6 @@ def classify(args, out):
                                log=lambda msg: out.emit({"message": msg}, msg))
         write_run_config(out_dir, effective_config(args, train_cfg, settings))
     _report_finetuned(out, clf, settings, args.out)
-
-
-def _reader(args):
-    from nlpdive.cli.common import multilabel_reader
-
-    reader = {k: getattr(args, k) for k in ("text_column", "label_column", "encoding", "format", "skip_empty")
-              if getattr(args, k, None) not in (None, False)}
-    reader.update(multilabel_reader(args))
-    if reader.keys() & {"label_columns", "label_sep"}:
-        args.multi_label = True
-    return reader
 
 
 def _report_finetuned(out, clf, settings, out_dir):

@@ -53,45 +53,30 @@ class HFLanguageModel(LanguageModel):
         return hf
 
     def save(self, path):
-        from nlpdive import __version__
-        from nlpdive.artifacts import read_json
-        from nlpdive.atomic import atomic_dir, write_json
-        from nlpdive.tasks.finetune.hub import quiet_transformers
+        from nlpdive.tasks.finetune.hub import save_hf_dir
 
-        with atomic_dir(path, merge=True) as tmp, quiet_transformers():
-            tmp = Path(tmp)
-            if hasattr(self.model.hf, "merge_and_unload"):
-                self.model.hf.save_pretrained(tmp / "adapter", safe_serialization=True)
-            self.hf_model().save_pretrained(tmp, safe_serialization=True)
-            self.tokens.hf_tokenizer.save_pretrained(tmp)
-            config = read_json(tmp / "config.json")
-            config.update({"task": self.task, "model": {"class": self.model_class, "config": self.model_cfg},
-                           "nlpdive_version": __version__,
-                           "finetune_lm": asdict(self.finetune) if self.finetune else None})
-            write_json(tmp / "config.json", config)
-            if self.metrics is not None:
-                write_json(tmp / "metrics.json", self.metrics)
-        return Path(path)
+        adapters = None
+        if hasattr(self.model.hf, "merge_and_unload"):  # LoRA: the adapters alone, in peft's format, first
+            adapters = self.model.hf
+        keys = {"task": self.task, "model": {"class": self.model_class, "config": self.model_cfg},
+                "finetune_lm": asdict(self.finetune) if self.finetune else None}
+        return save_hf_dir(path, self.hf_model, self.tokens.hf_tokenizer, keys, {"metrics.json": self.metrics},
+                           before=adapters and (lambda tmp: adapters.save_pretrained(tmp / "adapter",
+                                                                                     safe_serialization=True)))
 
     @classmethod
     def load(cls, path):
         from transformers import AutoModelForCausalLM
 
-        from nlpdive.artifacts import read_config, read_json, reading
+        from nlpdive.artifacts import reading
         from nlpdive.models.hf import CausalLM
         from nlpdive.tasks.finetune.config import FinetuneLMConfig
-        from nlpdive.tasks.finetune.hub import check_model_dir, from_pretrained, load_tokenizer
+        from nlpdive.tasks.finetune.hub import load_hf_dir
 
         path = Path(path)
-        config = read_config(path)
-        check_model_dir(path, "model directory")
+        config, hf, tok, metrics = load_hf_dir(path, AutoModelForCausalLM)
         with reading(path / "config.json"):
             model_cfg = config["model"]["config"]
             block = int(model_cfg["block_size"])
             settings = FinetuneLMConfig(**config["finetune_lm"]) if config.get("finetune_lm") else None
-        hf = from_pretrained(AutoModelForCausalLM, str(path), True, "model directory", use_safetensors=True)
-        tokens = HFTokens(load_tokenizer(str(path), True, "model directory"))
-        metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else None
-        return cls(CausalLM(hf, block), MODEL_CLASS, model_cfg, tokens, metrics=metrics, settings=settings)
-
-
+        return cls(CausalLM(hf, block), MODEL_CLASS, model_cfg, HFTokens(tok), metrics=metrics, settings=settings)

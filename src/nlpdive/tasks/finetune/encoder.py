@@ -129,50 +129,34 @@ class EncoderClassifier(Classifier):
 
     # -- the saved model directory
     def save(self, path):
-        from nlpdive import __version__
-        from nlpdive.artifacts import read_json
-        from nlpdive.atomic import atomic_dir, write_json
-        from nlpdive.tasks.finetune.hub import quiet_transformers
+        from nlpdive.tasks.finetune.hub import save_hf_dir
 
-        with atomic_dir(path, merge=True) as tmp, quiet_transformers():
-            self.model.hf.save_pretrained(tmp, safe_serialization=True)
-            self.features.tok.save_pretrained(tmp)
-            config = read_json(Path(tmp) / "config.json")
-            config.update({"task": self.task, "model": {"class": self.model_class, "config": self.model_cfg},
-                           "nlpdive_version": __version__, "finetune": asdict(self.settings), "reader": self.reader})
-            write_json(Path(tmp) / "config.json", config)
-            write_json(Path(tmp) / "labels.json", self.labels.to_dict())
-            if self.metrics is not None:
-                write_json(Path(tmp) / "metrics.json", self.metrics)
-        return Path(path)
+        keys = {"task": self.task, "model": {"class": self.model_class, "config": self.model_cfg},
+                "finetune": asdict(self.settings), "reader": self.reader}
+        return save_hf_dir(path, lambda: self.model.hf, self.features.tok, keys,
+                           {"labels.json": self.labels.to_dict(), "metrics.json": self.metrics})
 
     @classmethod
     def load(cls, path):
         from transformers import AutoModelForSequenceClassification
 
-        from nlpdive.artifacts import read_config, read_json, reading
+        from nlpdive.artifacts import read_json, reading
         from nlpdive.data import LabelMap
         from nlpdive.models.hf import EncoderClassifier as Net
-        from nlpdive.tasks.finetune.hub import check_model_dir
+        from nlpdive.tasks.finetune.hub import load_hf_dir
 
         path = Path(path)
-        config = read_config(path)
-        check_model_dir(path, "model directory")
+        config, hf, tok, metrics = load_hf_dir(path, AutoModelForSequenceClassification)
         with reading(path / "config.json"):
             model_cfg = config["model"]["config"]
             settings = FinetuneClassifyConfig.from_saved(config["finetune"])
             reader = config.get("reader") or {}
             max_length, pooling = int(model_cfg["max_length"]), model_cfg["pooling"]
-        hf = from_pretrained(AutoModelForSequenceClassification, str(path), True, "model directory",
-                             use_safetensors=True)
-        tok = load_tokenizer(str(path), True, "model directory")
+            net = Net(hf, pooling)
         with reading(path / "labels.json"):
             labels = LabelMap(read_json(path / "labels.json")["labels"])
             if len(labels) != hf.config.num_labels:
                 raise ValueError(f"{len(labels)} labels but config.json has {hf.config.num_labels}")
-        with reading(path / "config.json"):
-            net = Net(hf, pooling)
-        metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else None
         return cls(net, MODEL_CLASS, model_cfg, features=EncoderTokens(tok, max_length), labels=labels,
                    settings=settings, reader=reader, metrics=metrics)
 

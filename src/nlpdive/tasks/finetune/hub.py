@@ -132,3 +132,40 @@ def model_max_length(hf_config, tok):
             return value
     limit = getattr(tok, "model_max_length", None)
     return limit if isinstance(limit, int) and 0 < limit < 1_000_000 else 512
+
+
+def save_hf_dir(path, get_model, tokenizer, config_keys, json_files, before=None):
+    """A transformers model directory (save_pretrained: config.json, model.safetensors, the tokenizer files) that
+    is also an nlpdive one: `config_keys` (task, model, ...) merged into its config.json, `json_files` (name ->
+    object, None skipped) beside; written atomically. `before(tmp)` may add files first, then `get_model()` gives
+    the transformers model to save."""
+    from nlpdive import __version__
+    from nlpdive.artifacts import read_json
+    from nlpdive.atomic import atomic_dir, write_json
+
+    with atomic_dir(path, merge=True) as tmp, quiet_transformers():
+        tmp = Path(tmp)
+        if before is not None:
+            before(tmp)
+        get_model().save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        config = read_json(tmp / "config.json")
+        config.update({**config_keys, "nlpdive_version": __version__})
+        write_json(tmp / "config.json", config)
+        for name, obj in json_files.items():
+            if obj is not None:
+                write_json(tmp / name, obj)
+    return Path(path)
+
+
+def load_hf_dir(path, auto_class):
+    """(nlpdive config, transformers model, tokenizer, metrics or None) of a directory save_hf_dir wrote."""
+    from nlpdive.artifacts import read_config, read_json
+
+    path = Path(path)
+    config = read_config(path)
+    check_model_dir(path, "model directory")
+    hf = from_pretrained(auto_class, str(path), True, "model directory", use_safetensors=True)
+    tok = load_tokenizer(str(path), True, "model directory")
+    metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else None
+    return config, hf, tok, metrics
