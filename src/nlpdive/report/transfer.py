@@ -73,7 +73,8 @@ def _pretrain_then_finetune(ctx):
     rows = [["pretrained on WikiText-2, then fine-tuned", steps, f"{tuned.metrics['perplexity']:.1f}"],
             ["from scratch", steps, f"{scratch.metrics['perplexity']:.1f}"]]
     summary = {"pretrain_steps": pre.metrics["steps"], "finetuned_perplexity": tuned.metrics["perplexity"],
-               "scratch_perplexity": scratch.metrics["perplexity"], "model_dir": str(models / "gpt-wikitext-shakespeare")}
+               "scratch_perplexity": scratch.metrics["perplexity"],
+               "model_dir": str(models / "gpt-wikitext-shakespeare")}
     return rows, "ROMEO:\n" + sample, summary
 
 

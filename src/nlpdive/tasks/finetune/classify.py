@@ -18,7 +18,7 @@ from nlpdive.tasks.finetune.config import VALID_MAX_ROWS, VALID_SPLIT, FinetuneC
 from nlpdive.tasks.finetune.encoder import EncoderClassifier
 
 
-def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=VALID_SPLIT, out_dir="runs/finetune",
+def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=VALID_SPLIT, out_dir="runs/finetune-classify",
           resume=False, reader=None, log=None):
     """Fine-tune on the labelled file `data` (validated on `valid`, or a hold-out of `valid_split`), save the model
     in `out_dir`; returns the EncoderClassifier."""
@@ -26,7 +26,7 @@ def train(data, *, settings=None, train_cfg=None, valid=None, valid_split=VALID_
     from nlpdive.train import TrainConfig
 
     settings = settings or FinetuneClassifyConfig()
-    return recipe.train(data, settings=settings, train_cfg=train_cfg or TrainConfig(**classify_train_defaults(settings)),
-                        valid=valid, valid_split=valid_split,
+    train_cfg = train_cfg or TrainConfig(**classify_train_defaults(settings))
+    return recipe.train(data, settings=settings, train_cfg=train_cfg, valid=valid, valid_split=valid_split,
                         refit=False, out_dir=out_dir, resume=resume, reader=reader, log=log,
                         task_class=EncoderClassifier, valid_max=VALID_MAX_ROWS)

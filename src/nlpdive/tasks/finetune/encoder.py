@@ -16,7 +16,8 @@ from nlpdive.errors import InputError
 from nlpdive.tasks.classify.classifier import Classifier, _bucket_sampler, _collate_labelled, _evaluate_loader
 from nlpdive.tasks.classify.labels import label_scheme
 from nlpdive.tasks.finetune.config import FinetuneClassifyConfig, classify_train_defaults
-from nlpdive.tasks.finetune.hub import from_pretrained, load_tokenizer, model_max_length, resolve_base
+from nlpdive.tasks.finetune.hub import (INSTALLED_ENCODER, from_pretrained, load_tokenizer, model_max_length,
+                                        resolve_base)
 
 MODEL_CLASS = "EncoderClassifier"
 MAX_BATCH = 64  # texts per forward pass when predicting
@@ -104,7 +105,7 @@ class EncoderClassifier(Classifier):
         except ValueError as e:
             raise InputError(f"--pooling {settings.pooling}: {e}", hint="add --pooling cls") from None
         clf = cls(net, MODEL_CLASS, {"pooling": settings.pooling, "max_length": feats.max_length,
-                                     "base": str(settings.base or "all-MiniLM-L6-v2")},
+                                     "base": str(settings.base or INSTALLED_ENCODER)},
                   features=feats, labels=label_map, settings=settings)
         train_items = feats.items(texts, "training texts")
         groups = param_groups(net, settings, train_cfg)

