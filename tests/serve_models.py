@@ -3,7 +3,6 @@ through the Python API in a few seconds: quality does not matter here, only that
 nlpdive.load and serves its verbs."""
 import random
 
-WORDS = "the cat sat on a mat and the dog ran to the red hat by a big old tree".split()
 GOOD, BAD = ["great", "superb", "lovely", "fun"], ["awful", "dull", "boring", "bad"]
 FILLER = ["the", "movie", "was", "a", "plot", "and", "film", "actors", "it", "story"]
 _BUILT = {}
@@ -20,14 +19,6 @@ def sentiment(n, seed):
         texts.append(" ".join(tokens))
         labels.append(label)
     return texts, labels
-
-
-def _text(n_chars, seed):
-    rng = random.Random(seed)
-    lines = []
-    while sum(map(len, lines)) < n_chars:
-        lines.append(" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 8))) + ".\n")
-    return "".join(lines)
 
 
 def build(root):
@@ -62,7 +53,9 @@ def _lm(root):
     from nlpdive.tasks.lm import LMConfig, train
     from nlpdive.train import TrainConfig
 
-    (root / "lm.txt").write_text(_text(3000, 1))
+    from test_lm_task import make_text  # the lm tests' learnable sentences
+
+    (root / "lm.txt").write_text(make_text(3000, 1))
     cfg = TrainConfig(epochs=2, batch_size=8, threads=1, lr=1e-2, warmup=0, weight_decay=0.0, log_every=50)
     train(root / "lm.txt", settings=LMConfig(model="char-gru", layers=1, hidden=32, n_embd=16, block_size=32),
           train_cfg=cfg, out_dir=root / "chars")
