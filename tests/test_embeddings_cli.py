@@ -77,6 +77,7 @@ def test_convert_plot_and_export(trained, run_cli):
                            ",".join(FURNITURE) + ",zebra",
                            "--out", trained / "map.png", "--method", "pca", "--json")
     assert code == 0 and (trained / "map.png").read_bytes()[:4] == b"\x89PNG" and _json_lines(out)[0]["missing"] == ["zebra"]
+    assert 0 <= _json_lines(out)[0]["purity"] <= 1  # two groups: how well the map separates them
     code, _, _ = run_cli("vectors", "export", trained / "run", "--out", trained / "projector")
     assert code == 0
     assert len((trained / "projector" / "vectors.tsv").read_text().splitlines()) == 10
@@ -118,3 +119,13 @@ def test_nlpdive_evaluate_takes_an_embeddings_dir(trained, run_cli):
     record = _json_lines(out)[0]
     assert code == 0 and record["pairs"] == 4 and record["spearman"] > 0.5
     assert json.loads((trained / "eval" / "metrics.json").read_text())["spearman"] == record["spearman"]
+
+
+def test_neighbour_purity_is_one_for_separate_islands_and_low_for_a_mix():
+    import numpy as np
+
+    from nlpdive.vectors.plot import neighbour_purity
+
+    islands = np.array([[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]])
+    assert neighbour_purity(islands, list("aaabbb")) == 1.0
+    assert neighbour_purity(islands, list("ababab")) < 0.5

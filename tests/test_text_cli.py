@@ -27,6 +27,15 @@ def test_tokenize_stop_words_bundled_or_from_a_file(run_cli, tmp_path):
     assert code == 0 and out.splitlines() == ["The sneaky"], err
 
 
+def test_tokenize_whole_files_one_line_per_text(run_cli, tmp_path):
+    data = tmp_path / "reviews.csv"
+    data.write_text("text,label\n\"Don't STOP, ever!\",pos\nA b.,neg\n", encoding="utf-8")
+    code, out, err = run_cli("text", "tokenize", "--lower", "--data", data, "--text-column", "text")
+    assert code == 0 and out.splitlines() == ["do n't stop , ever !", "a b ."], err
+    code, _, err = run_cli("text", "tokenize", "hello", "--data", data)
+    assert code == 2 and "not both" in err
+
+
 def test_tokenize_errors(run_cli, tmp_path):
     code, _, err = run_cli("text", "tokenize", "--stopwords-file", tmp_path / "stop.txt", "the sneaky fox")
     assert code == 2 and "stop.txt: stop-word file not found" in err and "--stopwords-file" in err

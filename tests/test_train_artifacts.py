@@ -30,6 +30,16 @@ def test_tied_weights_round_trip(tmp_path):
     assert read_config(tmp_path / "m")["task"] == "lm"
 
 
+def test_tied_weights_are_stored_once(tmp_path):
+    from safetensors import safe_open
+
+    _save(tmp_path / "m")
+    with safe_open(str(tmp_path / "m" / "model.safetensors"), "pt") as f:
+        assert list(f.keys()) == ["emb.weight"] and "out.weight" in f.metadata()["nlpdive_tied"]
+    weights = load_weights(tmp_path / "m")
+    assert set(weights) == {"emb.weight", "out.weight"} and torch.equal(weights["emb.weight"], weights["out.weight"])
+
+
 @pytest.mark.parametrize("damage", [lambda b: b[: len(b) // 2], lambda b: b"\x00" * 16, lambda b: b""])
 def test_damaged_weights_are_input_errors(tmp_path, damage):
     _save(tmp_path / "m")

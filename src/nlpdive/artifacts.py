@@ -15,6 +15,7 @@ from nlpdive.errors import InputError
 
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
+TIED = "nlpdive_tied"  # model.safetensors metadata: JSON {name: name it is tied to}, for weights stored once
 METRICS = "metrics.json"
 
 
@@ -29,16 +30,21 @@ def read_json(path, missing_hint="is this a saved nlpdive model directory?"):
         raise InputError(f"corrupt JSON ({e})", path=path, hint="re-save or re-train the model") from None
 
 
-def tensors_for_saving(state_dict):
-    """CPU, contiguous, detached tensors that share no memory (safetensors refuses tied weights; on loading,
-    load_state_dict fills both tied names with the same values)."""
-    seen = set()
+def tensors_for_saving(state_dict, tied=None):
+    """CPU, contiguous, detached tensors that share no memory (safetensors refuses tied weights). With a dict
+    `tied`, a name that is the very same tensor as an earlier one (a tied embedding and output layer) is left out
+    and recorded there as {name: the earlier name}, so it is stored once; else it is stored as a copy."""
+    seen = {}
     tensors = {}
     for name, t in state_dict.items():
+        key = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()))
         t = t.detach().cpu().contiguous()
-        if t.untyped_storage().data_ptr() in seen:
+        if key in seen and tied is not None:
+            tied[name] = seen[key]
+            continue
+        if any(key[0] == k[0] for k in seen):
             t = t.clone()
-        seen.add(t.untyped_storage().data_ptr())
+        seen.setdefault(key, name)
         tensors[name] = t
     return tensors
 
@@ -54,7 +60,9 @@ def save_model_dir(out, *, task, model_config, state_dict, json_files=None, extr
     with atomic_dir(out, merge=True) as tmp:
         config = {"task": task, "model": model_config, "nlpdive_version": __version__, **(extra_config or {})}
         write_json(tmp / CONFIG, config)
-        save_file(tensors_for_saving(state_dict), str(tmp / WEIGHTS), metadata={"task": task})
+        tied = {}
+        tensors = tensors_for_saving(state_dict, tied)
+        save_file(tensors, str(tmp / WEIGHTS), metadata={"task": task, **({TIED: json.dumps(tied)} if tied else {})})
         for name, obj in (json_files or {}).items():
             write_json(tmp / name, obj)
     return Path(out)
@@ -81,16 +89,25 @@ def read_config(path):
 
 def load_weights(path, device="cpu"):
     """Read model.safetensors into a dict of tensors; a truncated/corrupt file gives an InputError."""
+    from safetensors import safe_open
     from safetensors.torch import load_file
 
     f = Path(path) / WEIGHTS
     if not f.exists():
         raise InputError("file not found", path=f, hint="the model directory is incomplete; re-save it")
     try:
-        return load_file(str(f), device=device)
+        tensors = load_file(str(f), device=device)
+        with safe_open(str(f), "pt") as weights:
+            tied = json.loads((weights.metadata() or {}).get(TIED, "{}"))
     except Exception as e:  # safetensors raises its own error types for truncated headers/data
         raise InputError(f"corrupt weights file ({type(e).__name__}: {e})", path=f,
                          hint="the file is truncated or not safetensors; copy it again or re-train") from None
+    for name, same in tied.items():  # tied weights are stored once (tensors_for_saving)
+        if same not in tensors:
+            raise InputError(f"tied weight {name} names {same}, which the file does not hold", path=f,
+                             hint="the file was edited or damaged; re-save or re-train the model")
+        tensors[name] = tensors[same]
+    return tensors
 
 
 @contextmanager

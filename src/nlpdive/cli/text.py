@@ -10,9 +10,15 @@ TEXT_COLUMN_HELP = "CSV/TSV/JSONL: the column (name or 0-based index) holding th
 
 def register(cli):
     p = cli.add(cli.text, "tokenize", help="split texts into tokens (optionally drop stop words, lemmatize)",
-                description="Tokenize TEXT... (one output line per text). The word tokenizer splits contractions "
-                            "like the Penn Treebank (\"don't\" -> do n't) and punctuation into tokens of their own.")
+                description="Tokenize TEXT... or every text of --data files (one output line per text, tokens "
+                            "joined by spaces: e.g. a corpus for `nlpdive train embeddings`). The word tokenizer "
+                            "splits contractions like the Penn Treebank (\"don't\" -> do n't) and punctuation into "
+                            "tokens of their own.")
     p.add_argument("texts", nargs="*", metavar="TEXT")
+    p.add_argument("--data", nargs="+", metavar="FILE",
+                   help="tokenize these files instead: one text per line, or CSV/TSV/JSONL files (.gz works)")
+    p.add_argument("--text-column", metavar="C", help=TEXT_COLUMN_HELP)
+    p.add_argument("--encoding", default=None, metavar="E", help="file encoding (default utf-8)")
     p.add_argument("--lower", action="store_true", help="lower-case first")
     p.add_argument("--stopwords", action="store_true", help="drop stop words (the bundled English list)")
     p.add_argument("--stopwords-file", metavar="FILE",
@@ -51,11 +57,19 @@ def register(cli):
 def tokenize(args, out):
     from nlpdive.text import TextPipeline
 
-    if not args.texts:
-        raise InputError("no TEXT to tokenize", hint='e.g. nlpdive text tokenize "the sneaky fox jumped"')
+    if not args.texts and not args.data:
+        raise InputError("no TEXT to tokenize",
+                         hint='e.g. nlpdive text tokenize "the sneaky fox jumped", or --data FILE')
+    if args.texts and args.data:
+        raise InputError("give TEXT arguments or --data files, not both", hint="drop one of them")
     stopwords = args.stopwords_file or args.stopwords
     pipe = TextPipeline(lower=args.lower, tokenizer=args.tokenizer, stopwords=stopwords, lemmatize=args.lemmatize)
-    for text in args.texts:
+    texts = args.texts
+    if args.data:
+        from nlpdive.data import read_texts
+
+        texts = read_texts(args.data, encoding=args.encoding, text_column=args.text_column)
+    for text in texts:
         tokens = pipe.tokenize(text)
         record = {"text": text, "tokens": tokens}
         if pipe.subword:

@@ -174,9 +174,10 @@ def plot(args, out):
         raise InputError(f"only {found} of the words are in the vocabulary (a plot needs 3)", path=args.vectors,
                          hint="choose more common words")
     with output_errors(args.out, "--out"):
-        path, missing = plot_words(vecs, groups, args.out, method=args.method)
+        path, missing, purity = plot_words(vecs, groups, args.out, method=args.method)
     note = f" (not in vocabulary: {', '.join(missing)})" if missing else ""
-    out.emit({"out": str(path), "missing": missing}, f"wrote {path}{note}")
+    separation = "" if purity is None else f"; nearest-neighbour purity of the groups on the map: {purity:.2f}"
+    out.emit({"out": str(path), "missing": missing, "purity": purity}, f"wrote {path}{note}{separation}")
 
 
 def _check_convert_target(out):

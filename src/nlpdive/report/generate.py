@@ -43,7 +43,10 @@ def tour_section(ctx):
           f"{budget} seconds ({m['steps']} steps) on {m['train_tokens']:,} characters of Shakespeare reaches a "
           f"validation loss of {m['loss']:.3f} nats per character ({m['bits_per_char']:.2f} bits; a uniform guess "
           f"over its {lm.tokens.vocab_size} characters is {math.log(lm.tokens.vocab_size):.2f}).</p>"
-        + ctx.png(out / LOSS_PLOT, alt="loss curve")
+        + ctx.png(out / LOSS_PLOT, alt="loss curve",
+                  caption="Training loss per step and validation loss per evaluation, in nats per character: "
+                          "the steep fall is the model learning spelling and spacing, the slow tail words and "
+                          "the play's layout.")
         + "".join(f"<p>Sampled at temperature {t} (lower: safer, more repetitive; higher: more varied):</p>"
                   + ctx.code(PROMPT + text) for t, text in samples.items())
         + "<p>On your own text (a GPT is the default; <code>--model char-gru</code> for the talk's):</p>"
@@ -53,4 +56,16 @@ def tour_section(ctx):
                    "nlpdive evaluate runs/lyrics --data held-out.txt      # loss, perplexity, bits per char"))
     summary = {"valid_loss": round(m["loss"], 4), "steps": m["steps"], "samples": samples, "model_dir": str(out),
                "windows": pairs}
-    return Section("Text generation: a character-level GRU", body, summary)
+    speakers = {t: speaker_lines(text) for t, text in samples.items()}
+    summary["speaker_lines"] = speakers
+    checks = [("generated Shakespeare has speaker lines (“NAME:”) and line breaks",
+               ", ".join(f"{n} speaker lines at temperature {t}" for t, n in speakers.items()),
+               all(n > 0 for n in speakers.values()) and all(text.count("\n") >= 3 for text in samples.values()))]
+    return Section("Text generation: a character-level GRU", body, summary, checks)
+
+
+def speaker_lines(text):
+    """How many lines after the prompt are a speaker's name, as in the play ("ROMEO:", "First Citizen:")."""
+    import re
+
+    return sum(re.fullmatch(r"[A-Z][A-Za-z]+( [A-Z][A-Za-z]+)*:", line) is not None for line in text.split("\n")[1:])

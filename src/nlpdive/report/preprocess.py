@@ -33,13 +33,24 @@ def tour_section(ctx):
         f"a lot but still covers most running text; the rest becomes &lt;unk&gt;.</p>",
         ctx.table(["min_freq", "vocabulary size", "share of tokens covered"],
                   [(m, f"{n:,}", f"{c:.1%}") for m, (n, c) in coverage.items()]),
-        ctx.figure(_zipf_plot(counts), alt="Zipf plot of MR word frequencies"),
+        ctx.figure(_zipf_plot(counts), alt="Zipf plot of MR word frequencies",
+                   caption="Word frequency against rank, both on log scales: a near-straight line is Zipf's law. A "
+                           "few words are everywhere, most are rare, which is why vocabularies are cut by count."),
         *_vector_tables(ctx),
         ctx.code(f"Vectorizer('count').fit([{GRAY!r}]).as_dicts(...)\n{bag_of_words}"),
+        "<p>On your own text:</p>",
+        ctx.code(f"nlpdive text tokenize --stopwords --lemmatize \"{TALK}\"\n"
+                 "nlpdive text tokenize --lower --data reviews.csv --text-column text > tokens.txt\n"
+                 "nlpdive text train-tokenizer --data corpus.txt --kind wordpiece --vocab-size 8000 --out tok.json\n"
+                 "nlpdive text vectorize --data docs.txt --kind tfidf --ngrams 1-2 --json"),
     ])
     summary = {"steps": steps, "mr_vocab_size": len(counts), "mr_tokens": sum(counts.values()),
                "coverage": {str(m): round(c, 4) for m, (_, c) in coverage.items()}, "bag_of_words": bag_of_words}
-    return Section("Text preprocessing: tokens, stop words, lemmas, subwords, one-hot, bag of words", body, summary)
+    lemmas = steps["lemmatize"]
+    checks = [(f"“{TALK}”: stop words out, “jumped” -> “jump”", " ".join(lemmas),
+               lemmas == ["sneaky", "fox", "jump", "over", "dog"])]
+    return Section("Text preprocessing: tokens, stop words, lemmas, subwords, one-hot, bag of words", body, summary,
+                   checks)
 
 
 def _talk_steps(corpus):

@@ -69,7 +69,7 @@ def check_method(method):
 
 def plot_words(vecs, groups, out, method="tsne", title=None, seed=0):
     """groups: {name: [word, ...]} -> an image at `out` (.png, .svg, .pdf or .jpg), written atomically.
-    Returns (path, words missing from the vocabulary)."""
+    Returns (path, words missing from the vocabulary, the map's neighbour purity: see words_figure)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -78,18 +78,29 @@ def plot_words(vecs, groups, out, method="tsne", title=None, seed=0):
     from nlpdive.atomic import atomic_file
 
     fmt = plot_format(out)
-    fig, missing = words_figure(vecs, groups, method=method, title=title, seed=seed)
+    fig, missing, purity = words_figure(vecs, groups, method=method, title=title, seed=seed)
     out = Path(out)
     try:
         with atomic_file(out) as tmp:
             fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)
-    return out, missing
+    return out, missing, purity
+
+
+def neighbour_purity(xy, names):
+    """The share of points whose nearest other point on the map (Euclidean, 2-D) is in the same group: 1.0 when
+    the groups form separate islands, about 1/groups when the map mixes them."""
+    xy = np.asarray(xy, dtype=np.float64)
+    d = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)  # [n, n]
+    np.fill_diagonal(d, np.inf)
+    names = np.asarray(names)
+    return float((names[d.argmin(1)] == names).mean())
 
 
 def words_figure(vecs, groups, method="tsne", title=None, seed=0):
-    """A matplotlib figure of the groups' words projected to 2-D; returns (figure, missing words)."""
+    """A matplotlib figure of the groups' words projected to 2-D; returns (figure, missing words, the map's
+    neighbour purity, None for one group)."""
     import matplotlib.pyplot as plt
 
     found = [(g, w) for g, words in groups.items() for w in words if w in vecs]
@@ -104,12 +115,14 @@ def words_figure(vecs, groups, method="tsne", title=None, seed=0):
         ax.scatter(xy[rows, 0], xy[rows, 1], color=f"C{k}", label=name, s=25)
         for i in rows:
             ax.annotate(found[i][1], xy[i], fontsize=8, xytext=(3, 2), textcoords="offset points")
-    ax.set_title(title or f"{method.upper()} of {len(found)} word vectors")
+    purity = neighbour_purity(xy, [g for g, _ in found]) if len(groups) > 1 else None
+    title = title or f"{method.upper()} of {len(found)} word vectors"
+    ax.set_title(title if purity is None else f"{title} (nearest-neighbour purity {purity:.2f})")
     ax.set_xticks([])
     ax.set_yticks([])
     if len(groups) > 1:
         ax.legend()
-    return fig, missing
+    return fig, missing, purity
 
 
 def export_projector(vecs, out, limit=10000):
