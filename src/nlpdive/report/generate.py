@@ -59,7 +59,7 @@ def tour_section(ctx):
     speakers = {t: speaker_lines(text) for t, text in samples.items()}
     summary["speaker_lines"] = speakers
     checks = [("generated Shakespeare has speaker lines (“NAME:”) and line breaks",
-               ", ".join(f"{n} speaker lines at temperature {t}" for t, n in speakers.items()),
+               ", ".join(f"temperature {t}: {n} speaker line{'s' * (n != 1)}" for t, n in speakers.items()),
                all(n > 0 for n in speakers.values()) and all(text.count("\n") >= 3 for text in samples.values()))]
     return Section("Text generation: a character-level GRU", body, summary, checks)
 
