@@ -153,7 +153,7 @@ def make_gpt2_base(path, tokenizer_dir=DATA / "gpt2-tokenizer"):
     return path
 
 
-def _ours(base, text, steps, out):
+def _ours(base, text, steps, out, device="cpu"):
     """Median tokens/s of nlpdive's loop (finetune lm, the shared Trainer) over steps after 3 warm-up steps."""
     import torch
 
@@ -163,13 +163,13 @@ def _ours(base, text, steps, out):
     torch.set_num_threads(2)
     train_lm(text, settings=FinetuneLMConfig(base=str(base), block_size=128), out_dir=out,
              train_cfg=TrainConfig(max_steps=steps, epochs=100, batch_size=16, lr=5e-5, warmup=0, log_every=1,
-                                   eval_every=10_000, keep_best=False))
+                                   eval_every=10_000, keep_best=False, device=device))
     rates = [json.loads(line).get("tokens_per_s") for line in (Path(out) / "metrics.jsonl").read_text().splitlines()]
     rates = [r for r in rates if r]
     return statistics.median(rates[3:])
 
 
-def _trainer(base, text, steps, out):
+def _trainer(base, text, steps, out, device="cpu"):
     """Median tokens/s of transformers' Trainer (AdamW, the same batch and blocks) after 3 warm-up steps."""
     import torch
     from transformers import (AutoModelForCausalLM, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments,
@@ -187,7 +187,7 @@ def _trainer(base, text, steps, out):
             times.append(time.perf_counter())
 
     targs = TrainingArguments(out, per_device_train_batch_size=16, max_steps=steps, learning_rate=5e-5,
-                              logging_steps=10_000, save_strategy="no", report_to=[], use_cpu=True,
+                              logging_steps=10_000, save_strategy="no", report_to=[], use_cpu=device == "cpu",
                               dataloader_num_workers=0, disable_tqdm=True)
     Trainer(model=AutoModelForCausalLM.from_pretrained(base), args=targs, train_dataset=data,
             data_collator=default_data_collator, callbacks=[Clock()]).train()
@@ -208,13 +208,15 @@ def throughput(args):
         order = ["nlpdive", "trainer"] if run % 2 == 0 else ["trainer", "nlpdive"]
         for who in order:
             done = subprocess.run([sys.executable, __file__, "throughput-one", who, str(base), str(text),
-                                   str(args.steps), str(work / f"{who}-{run}")], capture_output=True, text=True)
+                                   str(args.steps), str(work / f"{who}-{run}"), "--device", args.device],
+                                  capture_output=True, text=True)
             if done.returncode:
                 sys.exit(done.stderr[-3000:])
             results[who].append(float(done.stdout.strip().splitlines()[-1]))
             print(f"run {run + 1} {who}: {results[who][-1]:.0f} tokens/s", flush=True)
     ours, theirs = statistics.median(results["nlpdive"]), statistics.median(results["trainer"])
-    print(f"\nthroughput, GPT-2 4x256 (50,257 tokens), batch 16 x 128, fp32, 2 threads, {args.steps} steps x "
+    where = "2 threads" if args.device == "cpu" else args.device
+    print(f"\nthroughput, GPT-2 4x256 (50,257 tokens), batch 16 x 128, fp32, {where}, {args.steps} steps x "
           f"{args.runs} runs each, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print("| loop | tokens/s (median) | spread | vs Trainer |\n|---|---|---|---|")
     for name, rates in (("nlpdive (finetune lm)", results["nlpdive"]), ("transformers Trainer", results["trainer"])):
@@ -289,12 +291,14 @@ def main():
     t.add_argument("--work", default="/tmp/nlpdive-bench-finetune")
     t.add_argument("--steps", type=int, default=15)
     t.add_argument("--runs", type=int, default=3)
+    t.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="where both loops train (default cpu)")
     one = sub.add_parser("throughput-one")
     one.add_argument("who", choices=("nlpdive", "trainer"))
     one.add_argument("base")
     one.add_argument("text")
     one.add_argument("steps", type=int)
     one.add_argument("out")
+    one.add_argument("--device", default="cpu")
     r = sub.add_parser("pretrain")
     r.add_argument("--work", default="/tmp/nlpdive-bench-finetune")
     r.add_argument("--budget", type=int, default=600, help="pretraining seconds")
@@ -307,7 +311,8 @@ def main():
     s.add_argument("--int8", action="store_true")
     args = p.parse_args()
     if args.what == "throughput-one":
-        print({"nlpdive": _ours, "trainer": _trainer}[args.who](args.base, args.text, args.steps, args.out))
+        print({"nlpdive": _ours, "trainer": _trainer}[args.who](args.base, args.text, args.steps, args.out,
+                                                                args.device))
         return
     {"classify": classify, "speed": speed, "throughput": throughput, "pretrain": pretrain}[args.what](args)
 

@@ -13,7 +13,8 @@ def register(cli):
     p = cli.add(cli.train, "embeddings", help="word2vec vectors (skip-gram/CBOW) from your text files",
                 description="Train word2vec with negative sampling. Text files: one sentence or document per line "
                             "(lower-cased, `<br />` dropped, split on whitespace); CSV/TSV/JSONL: the text column. "
-                            "--batch-size counts pairs (skip-gram) or centre words (CBOW); --lr decays linearly. "
+                            "--lr decays linearly; --batch-size (GPU only) counts pairs (skip-gram) or centre words "
+                            "(CBOW). "
                             "The output directory is a vector store: try `nlpdive vectors similar DIR WORD`.")
     p.add_argument("--data", required=True, nargs="+", metavar="FILE", help="text files (.gz works)")
     p.add_argument("--text-column", metavar="C", help="CSV/TSV/JSONL: column holding the text")

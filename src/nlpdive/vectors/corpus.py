@@ -5,7 +5,9 @@ Tokenizing is deliberately simple (lower-case, drop `<br />`, split on whitespac
 pre-processing; windows never cross a line (a line = a sentence or a document).
 """
 from array import array
+from collections import defaultdict
 from dataclasses import dataclass
+from itertools import count
 
 import numpy as np
 
@@ -28,10 +30,11 @@ class Corpus:
     def build(cls, lines, min_count=5, max_vocab=None):
         """One streaming pass: tokens become provisional int32 ids (first-seen order), then numpy counts them,
         ranks the vocabulary (most frequent first) and drops words under min_count. `lines`: any iterable."""
-        index, ids, lengths = {}, array("i"), array("q")
+        index, ids, lengths = defaultdict(count().__next__), array("i"), array("q")  # a new word: the next id
+        lookup = index.__getitem__
         for line in lines:
             tokens = tokenize(line)
-            ids.extend([index.setdefault(w, len(index)) for w in tokens])
+            ids.extend(map(lookup, tokens))  # map and defaultdict: no Python-level step per token
             lengths.append(len(tokens))
         first_seen = np.frombuffer(ids, dtype=np.int32)
         counts = np.bincount(first_seen, minlength=len(index))

@@ -1,7 +1,8 @@
 """Word embeddings: word2vec (skip-gram or CBOW, negative sampling) trained on text files.
 
-task.py is the recipe and the task object (WordEmbeddings); config.py its options; hogwild.py word2vec's own SGD
-loop. Names are imported on first use, so reading the options loads neither numpy nor torch.
+task.py is the recipe and the task object (WordEmbeddings); config.py its options; word2vec's own SGD loops:
+compiled.py on CPU (Numba), hogwild.py on a GPU (PyTorch). Names are imported on first use, so reading the options
+loads neither numpy nor torch.
 """
 from importlib import import_module
 

@@ -20,10 +20,11 @@ class Word2VecSettings:
     lr: float | None = option(None, "start learning rate, decaying linearly", min=0, exclusive=True, cli=False,
                               default_help=f"{LR['skip-gram']}; CBOW: {LR['cbow']}, as word2vec.c")
     min_lr_fraction: float = 1e-4  # the rate decays linearly to lr * this
-    batch_size: int | None = option(None, "pairs (skip-gram) or centre words (CBOW) per SGD step; a word's updates "
-                                    "in a step are summed, up to Word2Vec.sgd_step's max_rate", min=1, cli=False,
+    batch_size: int | None = option(None, "on a GPU: pairs (skip-gram) or centre words (CBOW) per SGD step; a word's "
+                                    "updates in a step are summed, up to Word2Vec.sgd_step's max_rate (the CPU "
+                                    "core updates pair by pair, as word2vec.c)", min=1, cli=False,
                                     default_help=f"{BATCH['skip-gram']} pairs; CBOW: {BATCH['cbow']} centre words")
-    group: int = 16  # consecutive pairs sharing one draw of negatives
+    group: int = 16  # on a GPU, consecutive pairs sharing one draw of negatives (CPU: a centre word's pairs)
     cbow: bool = option(False, "CBOW instead of skip-gram")
     seed: int = option(0, "random seed", min=0, cli=False)
     threads: int | None = option(None, "CPU worker threads (always one for a vocabulary under 1,000 words: Hogwild "

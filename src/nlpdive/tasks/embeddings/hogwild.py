@@ -1,6 +1,6 @@
-"""word2vec's own tight SGD loop (not the Trainer): a background thread makes the numpy pair batches while
-PyTorch updates the two tables with `index_add_` (Word2Vec.sgd_step), from one worker thread or several,
-Hogwild-style.
+"""word2vec's own tight SGD loop (not the Trainer) on an accelerator (cuda, mps; CPU training uses the compiled
+core, compiled.py): a background thread makes the numpy pair batches while PyTorch updates the two tables with
+`index_add_` (Word2Vec.sgd_step), from one worker thread or several, Hogwild-style.
 
 Hogwild (Recht et al. 2011) runs lock-free SGD from several threads on shared weights. That is sound when the
 updates are sparse and rarely touch the same rows at once: on a real corpus (tens of thousands of words) two

@@ -1,5 +1,6 @@
-"""Word embeddings, the recipe: text files -> Corpus (vocabulary + ids) -> skip-gram/CBOW pairs -> Word2Vec ->
-plain sparse SGD with linear learning-rate decay (hogwild.py) -> saved directory that is also a vector store.
+"""Word embeddings, the recipe: text files -> Corpus (vocabulary + ids) -> Word2Vec -> plain SGD with linear
+learning-rate decay (on CPU the compiled core, compiled.py; on a GPU PyTorch batches of skip-gram/CBOW pairs,
+hogwild.py) -> saved directory that is also a vector store.
 
     emb = WordEmbeddings.fit(["corpus.txt"], Word2VecSettings(dim=100), out="runs/w2v")
     emb.stats                      # seconds, words/s, vocabulary size, workers, final loss, settings
@@ -33,6 +34,12 @@ def train_word2vec(corpus, settings, device="cpu", progress=True):
     s = settings
     torch.manual_seed(s.seed)
     model = Word2Vec(Word2VecConfig(len(corpus.words), s.dim, s.cbow)).to(device)
+
+    if torch.device(device).type == "cpu":  # the compiled core (compiled.py); accelerators: PyTorch (hogwild.py)
+        from nlpdive.tasks.embeddings.compiled import compiled_sgd
+
+        stats = compiled_sgd(model, corpus, s, progress=progress)
+        return model, {**stats, "settings": asdict(s)}
 
     def pairs(rng):  # one epoch of (word, context) pairs (skip-gram) or (contexts, centre) (CBOW) + negatives
         return pair_batches(corpus, window=s.window, negative=s.negative, sample=s.sample, batch_size=s.step_size,
