@@ -25,8 +25,8 @@ def tour_section(ctx):
         "order (“not good” is not “good”). Each word starts as its 100-dimensional word2vec vector (the bundled "
         "vectors of the embeddings section, fine-tuned here; words they lack start random), a bidirectional GRU "
         "reads the sentence both ways, and attention pooling weighs its states into one sentence vector for the "
-        f"classifier ({params:,} parameters, trained for {budget} s on the same SST-2 phrases; packed "
-        "sequences, so padding costs nothing).</p>"
+        f"classifier ({params:,} parameters, trained on the same SST-2 phrases in {seconds:.0f} s, within a "
+        f"budget of {budget} s; packed sequences, so padding costs nothing).</p>"
         + ctx.table(["model", "accuracy", "macro-F1", "train s"], [metrics_row("GRU", metrics, seconds)],
                     caption="held-out metrics (SST-2 dev)")
         + ctx.png(loss_plot(out), alt="loss curve",
