@@ -160,7 +160,11 @@ def render(res, png=None):
         parts.append("<p class='meta'>The validation rows also chose each model's epoch (early stopping, "
                      "keep-best): pass --test FILE for scores on rows no model has seen.</p>")
     parts.append(TourContext.table(header(res), table_rows(res)))
-    parts.append(TourContext.png(png, "accuracy against latency") if png else "")
+    parts.append(TourContext.png(png, "accuracy against latency",
+                                 "Each model's held-out score against its median latency for one text (log "
+                                 "scale): up and to the left is better. The recommendation is the fastest model "
+                                 "within a point of the best score.")
+                 if png else "")
     if res["skipped"]:
         items = "".join(f"<li><b>{e(s['name'])}</b>: {e(s['reason'])}</li>" for s in res["skipped"])
         parts.append(f"<h2>Skipped</h2><ul>{items}</ul>")
