@@ -1,6 +1,6 @@
 """Tour section: the talk's second act, a bag-of-words sentiment classifier, trained on the bundled SST-2 and
 scored on its dev sentences: held-out metrics, the confusion matrix and the talk's three sentences."""
-from nlpdive.report.sentiment import (N_DEV, N_TRAIN, TALK_EXPECTED, fit_and_score, metrics_row, talk_predictions,
+from nlpdive.report.sentiment import (N_DEV, N_TRAIN, TALK_EXPECTED, fit_and_score, metrics_table, talk_predictions,
                                       talk_table)
 
 
@@ -18,8 +18,7 @@ def tour_section(ctx):
         "and a linear layer turns the vector into class scores. Trained on the "
         f"{N_TRAIN:,} labelled phrases and sentences of SST-2 (Socher et al. 2013) and scored on the "
         f"{N_DEV} dev sentences it never saw:</p>"
-        + ctx.table(["model", "accuracy", "macro-F1", "train s"], [metrics_row("bag of words", metrics, seconds)],
-                    caption="held-out metrics (SST-2 dev)")
+        + metrics_table(ctx, "bag of words", metrics, seconds)
         + ctx.figure(plot_confusion(metrics, title="bag of words: SST-2 dev"), alt="confusion matrix",
                      caption="Rows are the true labels, columns the predictions: the diagonal holds the right "
                              "answers, and the two off-diagonal cells show which way the model errs.")
