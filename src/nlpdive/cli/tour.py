@@ -12,7 +12,8 @@ def register(cli):
                    help="small, fast versions of every step (about 4 minutes on 2 cores; the full tour about 20)")
     p.add_argument("--seed", type=int, default=0, help="random seed of every step (default 0)")
     p.add_argument("--only", nargs="+", metavar="SECTION",
-                   help="run only these sections (preprocess, classify, embeddings, ...; a part of the name works)")
+                   help="run only these sections (preprocess, bow, embeddings, rnn, generate, seq2seq, transformer, "
+                        "transfer; a part of the name works)")
     p.set_defaults(func=run)
 
 
