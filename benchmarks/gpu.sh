@@ -23,6 +23,7 @@ LOGS=${GPU_SH_LOGS:-$ROOT/runs/gpu}
 DRY=${GPU_SH_DRY:-}
 SCALE=${GPU_SH_SCALE:-1}
 PY=$ROOT/.venv/bin/python
+export PYTHONPATH=$ROOT/src${PYTHONPATH:+:$PYTHONPATH}  # nlpdive from the checkout even if `pip install -e` failed
 mkdir -p "$LOGS"
 SUMMARY=()
 
@@ -36,7 +37,9 @@ secs() {  # a budget or limit times GPU_SH_SCALE
 }
 
 setup() {
-    [ -x "$PY" ] || run python3 -m venv .venv
+    export PIP_DEFAULT_TIMEOUT=${PIP_DEFAULT_TIMEOUT:-15} PIP_RETRIES=${PIP_RETRIES:-1}  # offline: fail fast
+    # --system-site-packages: a machine without internet still finds the CUDA torch (and friends) it came with
+    [ -x "$PY" ] || run python3 -m venv --system-site-packages .venv
     run "$PY" -m pip install -q --disable-pip-version-check --upgrade pip
     # constraints.txt pins torch to the CPU machines' wheel; here torch is PyPI's default Linux wheel, the CUDA
     # build, unpinned. A CPU-only torch already in .venv (a "+cpu" wheel) is replaced.
