@@ -89,3 +89,21 @@ def test_help_imports_no_heavy_library():
             "print(sorted(m for m in ('torch', 'numpy', 'sklearn', 'tokenizers', 'transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"  # `nlpdive --help` stays fast: every command imports its libraries lazily
+
+
+def test_a_failing_tour_section_is_reported_the_others_run_and_the_exit_code_says_so(tmp_path, run_cli,
+                                                                                     monkeypatch):
+    import nlpdive.report
+    from nlpdive.report import preprocess
+
+    def broken(ctx):
+        raise RuntimeError("out of memory (simulated)")
+
+    monkeypatch.setattr(preprocess, "broken_section", broken, raising=False)
+    monkeypatch.setattr(nlpdive.report, "SECTIONS", ["nlpdive.report.preprocess:broken_section",
+                                                     "nlpdive.report.preprocess:tour_section"])
+    code, out, err = run_cli("tour", "--quick", "--out", tmp_path)
+    assert code == 1 and "section nlpdive.report.preprocess:broken_section failed" in err
+    assert "[1/2] failed" in err and "[2/2] done" in err and "the talk's examples: 1 of 1 right" in out
+    page = (tmp_path / "report.html").read_text()
+    assert "This section failed" in page and "out of memory (simulated)" in page and "sneaky fox" in page
