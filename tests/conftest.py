@@ -38,23 +38,20 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.fixture
-def fixed_steps(monkeypatch):
-    """Tour sections train for a time budget; under test they take a fixed number of steps instead, so that what
-    they learn does not depend on how busy the machine is. Call fixed_steps(N)."""
+def budgets_as_steps(monkeypatch, steps):
+    """Tour sections train for a time budget; under test they take `steps` steps instead, so that what they learn
+    does not depend on how busy the machine is (patches nlpdive.train.TrainConfig; call again to change `steps`)."""
     import nlpdive.train
 
-    original = nlpdive.train.TrainConfig
+    original = getattr(nlpdive.train.TrainConfig, "__wrapped__", nlpdive.train.TrainConfig)
 
-    def use(steps):
-        def config(**kw):
-            if kw.get("time_budget"):
-                kw.update(time_budget=None, max_steps=steps)
-            return original(**kw)
+    def config(**kw):
+        if kw.get("time_budget"):
+            kw.update(time_budget=None, max_steps=steps)
+        return original(**kw)
 
-        monkeypatch.setattr(nlpdive.train, "TrainConfig", config)
-
-    return use
+    config.__wrapped__ = original
+    monkeypatch.setattr(nlpdive.train, "TrainConfig", config)
 
 
 from conftest_browser import chromium_driver  # noqa: E402,F401  (a real headless browser, for any test)

@@ -16,24 +16,17 @@ STEPS = {"rnn": 600, "generate": 250, "transformer": 300, "transfer": 150}
 @pytest.fixture(scope="module")
 def tour(tmp_path_factory):
     """{section module name: Section} of one quick tour, and its report.html."""
-    import nlpdive.train
+    from conftest import budgets_as_steps
     from nlpdive.report import transfer
 
     out = tmp_path_factory.mktemp("tour")
-    original = nlpdive.train.TrainConfig
     sections = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(transfer.STEPS, True, 60)
         mp.setitem(transfer.REVIEWS, True, 160)
         for spec in SECTIONS:
             name = spec.split(":")[0].rsplit(".", 1)[-1]
-
-            def config(steps=STEPS.get(name, 300), **kw):
-                if kw.get("time_budget"):
-                    kw.update(time_budget=None, max_steps=steps)
-                return original(**kw)
-
-            mp.setattr(nlpdive.train, "TrainConfig", config)
+            budgets_as_steps(mp, STEPS.get(name, 300))
             done, errors = run_sections(TourContext(out=out, quick=True, log=lambda msg: None), [spec])
             assert not errors, errors
             sections[name] = done[0]

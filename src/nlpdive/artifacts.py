@@ -34,18 +34,17 @@ def tensors_for_saving(state_dict, tied=None):
     """CPU, contiguous, detached tensors that share no memory (safetensors refuses tied weights). With a dict
     `tied`, a name that is the very same tensor as an earlier one (a tied embedding and output layer) is left out
     and recorded there as {name: the earlier name}, so it is stored once; else it is stored as a copy."""
-    seen = {}
-    tensors = {}
+    seen, storages, tensors = {}, set(), {}  # (storage, view) -> the first name; storages already saved
     for name, t in state_dict.items():
-        key = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()))
-        t = t.detach().cpu().contiguous()
-        if key in seen and tied is not None:
-            tied[name] = seen[key]
+        storage = t.untyped_storage().data_ptr()
+        view = (storage, t.storage_offset(), tuple(t.shape), tuple(t.stride()))
+        if view in seen and tied is not None:
+            tied[name] = seen[view]
             continue
-        if any(key[0] == k[0] for k in seen):
-            t = t.clone()
-        seen.setdefault(key, name)
-        tensors[name] = t
+        t = t.detach().cpu().contiguous()
+        tensors[name] = t.clone() if storage in storages else t
+        seen.setdefault(view, name)
+        storages.add(storage)
     return tensors
 
 

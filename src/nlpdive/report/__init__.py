@@ -5,7 +5,8 @@ A section is a function `tour_section(ctx) -> Section` in its own module, listed
 Use `ctx.figure(fig, alt, caption)` for matplotlib figures (embedded as base64 PNG, with a caption that says what
 to see; `ctx.png` for a PNG file), `ctx.table(header, rows)` for tables,
 `ctx.code(text)` for monospace blocks; `ctx.quick` asks for a fast, small version; `ctx.out` is the
-output directory (for extra files such as plots users may open on their own); `ctx.progress(msg)` logs a step.
+output directory (for extra files such as plots users may open on their own); `ctx.model_dir(name)` is where a
+trained model is saved; `ctx.progress(msg)` logs a step.
 """
 import base64
 import html
@@ -47,6 +48,15 @@ class TourContext:
 
     def progress(self, msg):
         self.log(msg)
+
+    def model_dir(self, name):
+        """DIR/models/<name>, emptied: where a section saves a model it trains (a re-run replaces the last one)."""
+        import shutil
+
+        path = self.out / "models" / name
+        if path.exists():
+            shutil.rmtree(path)
+        return path
 
     @staticmethod
     def esc(text):
@@ -106,7 +116,7 @@ def run_sections(ctx, names=None):
     for i, spec in enumerate(specs, 1):
         module, func = spec.split(":")
         ctx.progress(f"[{i}/{len(specs)}] {module.rsplit('.', 1)[-1]}")
-        t0 = time.perf_counter()
+        t0, failed = time.perf_counter(), False
         try:
             try:
                 fn = getattr(import_module(module), func)
@@ -117,10 +127,10 @@ def run_sections(ctx, names=None):
             section = fn(ctx)
         except Exception as e:  # keep the rest of the tour; report the failure
             errors.append((spec, e))
+            failed = True
             section = Section(spec, f'<p class="err">This section failed: {html.escape(repr(e))}</p>')
         section.summary.setdefault("seconds", round(time.perf_counter() - t0, 2))
-        ctx.progress(f"[{i}/{len(specs)}] {'failed' if errors and errors[-1][0] == spec else 'done'} in "
-                     f"{section.summary['seconds']:.0f} s")
+        ctx.progress(f"[{i}/{len(specs)}] {'failed' if failed else 'done'} in {section.summary['seconds']:.0f} s")
         sections.append(section)
     return sections, errors
 

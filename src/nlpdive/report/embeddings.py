@@ -17,7 +17,7 @@ def tour_section(ctx):
 
     ctx.progress("word embeddings: word2vec on the bundled WikiText-2 excerpt")
     settings = Word2VecSettings(epochs=EPOCHS[ctx.quick], min_count=3, seed=ctx.seed)
-    out = ctx.out / "models" / "word2vec-wikitext"
+    out = ctx.model_dir("word2vec-wikitext")
     emb = WordEmbeddings.fit([demo_path("wikitext")], settings, out=out, progress=False)
     vecs, stats = emb.vectors, emb.stats
     neighbours = {w: emb.similar(w, topn=6) for w in TOUR_NEIGHBOURS if w in vecs}

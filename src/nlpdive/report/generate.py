@@ -21,15 +21,11 @@ def tour_section(ctx):
     from nlpdive.train import TrainConfig
     from nlpdive.train.records import LOSS_PLOT
 
-    out = ctx.out / "models" / "char-gru"
+    out = ctx.model_dir("char-gru")
     budget = 25 if ctx.quick else 120
     settings = LMConfig(model="char-gru", hidden=256, n_embd=64, layers=1, block_size=64)
     cfg = TrainConfig(**{**train_defaults(settings), "time_budget": budget, "seed": ctx.seed, "batch_size": 32})
     ctx.progress(f"generate: training a char-GRU on the bundled Shakespeare excerpt for {budget} s")
-    if out.exists():
-        import shutil
-
-        shutil.rmtree(out)
     lm = train(demo.path("shakespeare"), settings=settings, train_cfg=cfg, out_dir=str(out))
     m = lm.metrics
     samples = {t: lm.generate(PROMPT, max_tokens=300, temperature=t, seed=ctx.seed)[0]["text"] for t in (0.5, 1.0)}

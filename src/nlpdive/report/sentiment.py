@@ -23,11 +23,7 @@ def fit_and_score(ctx, name, settings, overrides=None):
     from nlpdive.tasks.classify.labels import SingleLabel, unzip
     from nlpdive.train import TrainConfig
 
-    out = ctx.out / "models" / name
-    if out.exists():
-        import shutil
-
-        shutil.rmtree(out)
+    out = ctx.model_dir(name)
     start = time.perf_counter()
     cfg = TrainConfig(**{**train_defaults(settings), "seed": ctx.seed, **(overrides or {})})
     clf = train(demo.path("sst2_train"), settings=settings, train_cfg=cfg, out_dir=str(out))

@@ -24,11 +24,7 @@ def tour_section(ctx):
 def train_fresh(ctx, name, data, settings, cfg, valid=None):
     from nlpdive.tasks.translate import train
 
-    out = ctx.out / "models" / name
-    if out.exists():
-        import shutil
-
-        shutil.rmtree(out)
+    out = ctx.model_dir(name)
     return train(data, valid=valid, settings=settings, train_cfg=cfg, out_dir=str(out)), out
 
 

@@ -67,12 +67,12 @@ def _pretrain_then_finetune(ctx):
     ctx.progress(f"transfer: pretraining a GPT on the WikiText-2 excerpt for {budget} s")
     base = dict(train_defaults(settings), seed=ctx.seed)
     pre = train(wiki, settings=settings, train_cfg=TrainConfig(**base, time_budget=budget),
-                out_dir=str(_fresh(models / "gpt-wikitext")))
+                out_dir=str(ctx.model_dir("gpt-wikitext")))
     ctx.progress(f"transfer: {steps} steps on Shakespeare, from the pretrained GPT and from scratch")
     fixed = TrainConfig(**{**base, "max_steps": steps})
     tuned = train_lm(shakespeare, settings=FinetuneLMConfig(base=str(models / "gpt-wikitext")), train_cfg=fixed,
-                     out_dir=str(_fresh(models / "gpt-wikitext-shakespeare")))
-    scratch = train(shakespeare, settings=settings, train_cfg=fixed, out_dir=str(_fresh(models / "gpt-scratch")))
+                     out_dir=str(ctx.model_dir("gpt-wikitext-shakespeare")))
+    scratch = train(shakespeare, settings=settings, train_cfg=fixed, out_dir=str(ctx.model_dir("gpt-scratch")))
     sample = tuned.generate("ROMEO:\n", max_tokens=120, temperature=0.8, seed=ctx.seed)[0]["text"]
     rows = [["pretrained on WikiText-2, then fine-tuned", steps, f"{tuned.metrics['perplexity']:.1f}"],
             ["from scratch", steps, f"{scratch.metrics['perplexity']:.1f}"]]
@@ -104,18 +104,10 @@ def _finetune_encoder(ctx):
     clf = EncoderClassifier.fit([e["text"] for e in train], [e["label"] for e in train], FinetuneClassifyConfig(),
                                 cfg)
     clf.metrics = clf.score([e["text"] for e in test], [e["label"] for e in test])
-    out = ctx.out / "models" / "minilm-sst2"
-    clf.save(_fresh(out))
+    out = ctx.model_dir("minilm-sst2")
+    clf.save(out)
     preds = clf.predict(TALK_SENTENCES)
     rows = [[s, p["label"], f"{p['probabilities'].get('positive', 0):.2f}"] for s, p in zip(TALK_SENTENCES, preds)]
     summary = {"accuracy": clf.metrics["accuracy"], "train_examples": len(train), "test_examples": len(test),
                "talk_sentences": {s: p["label"] for s, p in zip(TALK_SENTENCES, preds)}, "model_dir": str(out)}
     return rows, summary
-
-
-def _fresh(path):
-    import shutil
-
-    if path.exists():
-        shutil.rmtree(path)
-    return path
